@@ -1,0 +1,5 @@
+//go:build !amd64 || purego
+
+package crc32c
+
+func hasAVX512Reported() bool { return false }
