@@ -44,7 +44,8 @@ func StartCapture(t testing.TB, n *Netns, iface, filter string) *Capture {
 		args = append(args, "-f", filter)
 	}
 	c := &Capture{proc: n.Start(t, "tshark", args...), path: path}
-	if !c.proc.WaitOutput("Capturing on", 20*time.Second) {
+	// "Capturing on" comes before dumpcap captures; "Capture started" after.
+	if !c.proc.WaitOutput("Capture started", 20*time.Second) {
 		t.Fatalf("testbed: tshark did not start on %s in %s:\n%s", iface, n.Name(), c.proc.Output())
 	}
 	return c

@@ -26,6 +26,19 @@ const LockPath = "/run/lock/sctp-xdp-priv.lock"
 // test is listed in .ci/priv-tests.txt.
 const PrivMarker = "testbed: privileged test"
 
+// Python3 is Debian's interpreter, which has python3-scapy; a python3
+// earlier on PATH (pyenv, say) may not.
+const Python3 = "/usr/bin/python3"
+
+func isFuzzWorker() bool {
+	for _, a := range os.Args {
+		if strings.HasPrefix(a, "-test.fuzzworker") {
+			return true
+		}
+	}
+	return false
+}
+
 // Linux capability numbers (linux/capability.h).
 const (
 	capNetAdmin = 12
@@ -55,11 +68,15 @@ func RequirePriv(t testing.TB) {
 		}
 		t.Skipf("privileged test skipped: %v", err)
 	}
-	release, err := lockMachine()
-	if err != nil {
-		t.Fatalf("testbed: %v", err)
+	// A fuzz worker runs inside the fuzzing coordinator's test, which holds
+	// the lock already: taking it again from this process would wait forever.
+	if !isFuzzWorker() {
+		release, err := lockMachine()
+		if err != nil {
+			t.Fatalf("testbed: %v", err)
+		}
+		t.Cleanup(release)
 	}
-	t.Cleanup(release)
 	if err := Sweep(); err != nil {
 		t.Logf("testbed: sweeping leftovers: %v", err)
 	}
@@ -81,10 +98,13 @@ func Check() error {
 	if len(missing) > 0 {
 		return fmt.Errorf("missing capabilities: %s", strings.Join(missing, ", "))
 	}
-	for _, tool := range []string{"ip", "tshark", "python3"} {
+	for _, tool := range []string{"ip", "tshark"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			return fmt.Errorf("%s not found (run scripts/deps.sh): %w", tool, err)
 		}
+	}
+	if _, err := os.Stat(Python3); err != nil {
+		return fmt.Errorf("%s not found (run scripts/deps.sh): %w", Python3, err)
 	}
 	if _, err := os.Stat(USRSCTP("tsctp")); err != nil {
 		return fmt.Errorf("usrsctp examples not installed (run scripts/deps.sh): %w", err)

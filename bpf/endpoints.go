@@ -1,0 +1,105 @@
+package bpf
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net/netip"
+
+	"github.com/cilium/ebpf"
+)
+
+// Families as the program stores them (xdp_steer.c FAMILY_IPV4/6).
+const (
+	familyIPv4 = 4
+	familyIPv6 = 6
+)
+
+// Endpoint is a local SCTP (address, port). An unspecified address
+// (0.0.0.0 or ::) is every address of its family. IPv4-mapped IPv6
+// addresses are taken as IPv4.
+type Endpoint struct {
+	Addr netip.Addr
+	Port uint16
+}
+
+func (e Endpoint) String() string { return netip.AddrPortFrom(e.Addr, e.Port).String() }
+
+func (e Endpoint) keys() (xdpSteerEndpointKey, xdpSteerAddrKey, error) {
+	var ek xdpSteerEndpointKey
+	var ak xdpSteerAddrKey
+	a := e.Addr.Unmap()
+	if !a.IsValid() || e.Port == 0 {
+		return ek, ak, fmt.Errorf("%w: %v", ErrInvalidEndpoint, e)
+	}
+	if a.Is4() {
+		ek.Family = familyIPv4
+		b := a.As4()
+		copy(ek.Addr[:], b[:])
+	} else {
+		ek.Family = familyIPv6
+		ek.Addr = a.As16()
+	}
+	// The program compares the port as it is on the wire (big endian).
+	var port [2]byte
+	binary.BigEndian.PutUint16(port[:], e.Port)
+	ek.Port = binary.NativeEndian.Uint16(port[:])
+	ak.Family, ak.Addr = ek.Family, ek.Addr
+	return ek, ak, nil
+}
+
+// AddEndpoint starts steering SCTP addressed to e (and ICMP errors about
+// packets sent from e) into the sockets. Adding a registered endpoint
+// returns ErrEndpointExists.
+func (p *Program) AddEndpoint(e Endpoint) error {
+	ek, ak, err := e.keys()
+	if err != nil {
+		return err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return ErrClosed
+	}
+	if err := p.objs.Endpoints.Update(&ek, uint32(1), ebpf.UpdateNoExist); err != nil {
+		if errors.Is(err, ebpf.ErrKeyExist) {
+			return fmt.Errorf("%w: %v", ErrEndpointExists, e)
+		}
+		return fmt.Errorf("bpf: add endpoint %v: %w", e, err)
+	}
+	if p.addrRefs[ak] == 0 {
+		if err := p.objs.Addrs.Update(&ak, uint32(1), ebpf.UpdateAny); err != nil {
+			_ = p.objs.Endpoints.Delete(&ek)
+			return fmt.Errorf("bpf: add endpoint address %v: %w", e.Addr, err)
+		}
+	}
+	p.addrRefs[ak]++
+	return nil
+}
+
+// RemoveEndpoint stops steering for e; its traffic passes to the kernel.
+func (p *Program) RemoveEndpoint(e Endpoint) error {
+	ek, ak, err := e.keys()
+	if err != nil {
+		return err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return ErrClosed
+	}
+	if err := p.objs.Endpoints.Delete(&ek); err != nil {
+		if errors.Is(err, ebpf.ErrKeyNotExist) {
+			return fmt.Errorf("%w: %v", ErrNoEndpoint, e)
+		}
+		return fmt.Errorf("bpf: remove endpoint %v: %w", e, err)
+	}
+	p.addrRefs[ak]--
+	if p.addrRefs[ak] <= 0 {
+		delete(p.addrRefs, ak)
+		if err := p.objs.Addrs.Delete(&ak); err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
+			return fmt.Errorf("bpf: remove endpoint address %v: %w", e.Addr, err)
+		}
+	}
+	return nil
+}

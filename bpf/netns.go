@@ -1,0 +1,43 @@
+package bpf
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+
+	"golang.org/x/sys/unix"
+)
+
+// InNetNS runs fn on an OS thread switched into the network namespace ns:
+// an `ip netns` name (under /run/netns) or a path such as
+// /proc/PID/ns/net. An empty ns runs fn on the calling goroutine.
+//
+// The thread is locked and never unlocked, so it ends with its goroutine
+// instead of going back to the scheduler in the wrong namespace.
+func InNetNS(ns string, fn func() error) error {
+	if ns == "" {
+		return fn()
+	}
+	path := ns
+	if !filepath.IsAbs(path) {
+		path = filepath.Join("/run/netns", ns)
+	}
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread() // no Unlock: the thread dies with this goroutine
+		f, err := os.Open(path)
+		if err != nil {
+			errc <- fmt.Errorf("bpf: network namespace: %w", err)
+			return
+		}
+		err = unix.Setns(int(f.Fd()), unix.CLONE_NEWNET)
+		f.Close()
+		if err != nil {
+			errc <- fmt.Errorf("bpf: setns %s: %w", path, err)
+			return
+		}
+		errc <- fn()
+	}()
+	return <-errc
+}

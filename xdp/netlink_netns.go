@@ -1,0 +1,119 @@
+package xdp
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"runtime"
+
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
+)
+
+// NetNS is the network namespace that netlink queries, event subscriptions
+// and interface ioctls of this package work in. Netlink sockets are opened
+// inside it once and then serve any goroutine; calls that need a thread
+// inside the namespace (ioctls, sysfs) run on a locked OS thread switched
+// into it with setns(2) that is never handed back to the Go scheduler.
+type NetNS struct {
+	fd   netns.NsHandle // owned
+	name string         // for messages
+}
+
+// OpenNetNS opens a network namespace by absolute path (/run/netns/NAME,
+// /proc/PID/ns/net, /proc/self/fd/N), by the name `ip netns` gives it, or,
+// for "", the namespace of the calling thread (as bpf.InNetNS and
+// Options.NetNS read the same string).
+func OpenNetNS(path string) (*NetNS, error) {
+	if path == "" {
+		h, err := netns.Get()
+		if err != nil {
+			return nil, fmt.Errorf("xdp: current network namespace: %w", err)
+		}
+		return &NetNS{fd: h, name: "current"}, nil
+	}
+	if !filepath.IsAbs(path) {
+		path = filepath.Join("/run/netns", path)
+	}
+	h, err := netns.GetFromPath(path)
+	if err != nil {
+		return nil, fmt.Errorf("xdp: open network namespace %s: %w", path, err)
+	}
+	if err := checkNetNS(int(h)); err != nil {
+		h.Close()
+		return nil, fmt.Errorf("xdp: %s: %w", path, err)
+	}
+	return &NetNS{fd: h, name: path}, nil
+}
+
+// NetNSFromFD wraps a file descriptor of a network namespace (from
+// /proc/PID/ns/net, a bind mount or pidfd-style handles). The descriptor is
+// duplicated: the caller keeps ownership of fd.
+func NetNSFromFD(fd int) (*NetNS, error) {
+	if err := checkNetNS(fd); err != nil {
+		return nil, fmt.Errorf("xdp: fd %d: %w", fd, err)
+	}
+	d, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("xdp: dup network namespace fd %d: %w", fd, err)
+	}
+	return &NetNS{fd: netns.NsHandle(d), name: fmt.Sprintf("fd %d", fd)}, nil
+}
+
+// checkNetNS refuses descriptors of anything but a network namespace, so a
+// wrong path fails here and not as a confusing setns error later.
+func checkNetNS(fd int) error {
+	var st unix.Statfs_t
+	if err := unix.Fstatfs(fd, &st); err != nil {
+		return err
+	}
+	if st.Type != unix.NSFS_MAGIC && st.Type != unix.PROC_SUPER_MAGIC {
+		return errors.New("not a namespace file")
+	}
+	return nil
+}
+
+// String names the namespace for messages.
+func (n *NetNS) String() string { return n.name }
+
+// Close releases the namespace descriptor. Handles and caches created from
+// it keep their own sockets and stay usable.
+func (n *NetNS) Close() error {
+	if n == nil || n.fd < 0 {
+		return nil
+	}
+	err := n.fd.Close()
+	n.fd = -1
+	return err
+}
+
+// handle opens route netlink sockets inside the namespace.
+func (n *NetNS) handle() (*netlink.Handle, error) {
+	h, err := netlink.NewHandleAt(n.fd, unix.NETLINK_ROUTE)
+	if err != nil {
+		return nil, fmt.Errorf("xdp: netlink socket in %s: %w", n, err)
+	}
+	return h, nil
+}
+
+// Do runs fn on an OS thread switched into the namespace and returns its
+// error. The thread stays locked and dies with its goroutine: a thread in a
+// foreign namespace (or with a private mount namespace, see QueueCount) never
+// runs other goroutines.
+func (n *NetNS) Do(fn func() error) error {
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked, on purpose
+		if err := unix.Setns(int(n.fd), unix.CLONE_NEWNET); err != nil {
+			errc <- fmt.Errorf("xdp: setns into %s: %w", n, err)
+			return
+		}
+		errc <- fn()
+	}()
+	return <-errc
+}
+
+// Handle returns the namespace descriptor for libraries that take one
+// (cilium/ebpf link attach in a namespace, netlink handles).
+func (n *NetNS) Handle() netns.NsHandle { return n.fd }
