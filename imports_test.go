@@ -35,7 +35,7 @@ var allowedImports = map[string][]string{
 	"xdp":                        {xsys, netlink, netns, "bpf"},
 	"assoc":                      {"wire", "crc32c"},
 	"assoc/sim":                  {"assoc", "wire"},
-	"fastpath":                   {"wire", "crc32c", "assoc", "xdp", "bpf"},
+	"fastpath":                   {"wire", "crc32c", "assoc", "xdp", "bpf", xsys}, // x/sys: CPU pinning
 	"":                           {"crc32c", "wire", "bpf", "xdp", "assoc", "fastpath", xsys},
 	"metrics":                    {"", promhttp},
 	"cmd/sctp-xdp":               {"", "metrics", "internal/testbed"},

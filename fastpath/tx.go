@@ -1,0 +1,166 @@
+package fastpath
+
+import (
+	"errors"
+	"net/netip"
+	"unsafe"
+
+	"github.com/sctp-xdp/sctp-xdp/wire"
+)
+
+// Headroom is the space kept in front of an SCTP packet in a TX frame for
+// the Ethernet and IP headers (Ethernet 14 + IPv6 40, rounded up).
+const Headroom = 64
+
+// NextHop is what framing needs beyond the IP addresses.
+type NextHop struct {
+	SrcMAC, DstMAC [6]byte
+}
+
+// Resolver gives the next hop of a destination; the AF_XDP runtime backs it
+// with the kernel's routes and neighbours (xdp package).
+type Resolver interface {
+	// Resolve returns the next hop for packets from src to dst, or an error
+	// when it is not known yet (the packet is dropped; the engine retransmits).
+	Resolve(src, dst netip.Addr) (NextHop, error)
+}
+
+// Errors of the TX path.
+var (
+	ErrNoFrame      = errors.New("fastpath: no TX frame free")
+	ErrNotTXBuffer  = errors.New("fastpath: packet is not in the buffer NewPacket returned")
+	ErrAddrFamilies = errors.New("fastpath: source and destination addresses differ in family or are invalid")
+)
+
+// TTL of the packets we send.
+const defaultTTL = 64
+
+// NewPacket returns an empty buffer inside a TX frame for one SCTP packet,
+// with room for Headroom bytes of headers in front; append the packet to it
+// and pass the result to Send or Reply. It returns nil when no frame is free
+// (counted as no_buffer). Only the latest buffer can be sent.
+func (c *Ctx) NewPacket() []byte {
+	p := c.p
+	if p.txPending {
+		p.link.Free(p.txCur[:1])
+		p.txPending = false
+	}
+	if p.link.Alloc(p.txCur[:1]) == 0 {
+		p.ctr.drops[DropNoBuffer].inc()
+		return nil
+	}
+	p.txPending = true
+	b := p.link.Bytes(p.txCur[0])
+	return b[Headroom:Headroom:len(b)]
+}
+
+// Send frames pkt (the buffer from NewPacket, with an SCTP packet appended)
+// with IP and Ethernet headers from src to dst and queues it for this batch.
+// ecn is the IP header's ECN field.
+func (c *Ctx) Send(pkt []byte, src, dst netip.Addr, ecn uint8) error {
+	p := c.p
+	if err := p.checkPending(pkt); err != nil {
+		return err
+	}
+	hop, err := p.resolver.Resolve(src, dst)
+	if err != nil {
+		p.ctr.txUnresolved.inc()
+		p.dropPending()
+		return err
+	}
+	return p.frame(pkt, hop.SrcMAC, hop.DstMAC, src, dst, ecn)
+}
+
+// Reply sends pkt (from NewPacket) back to the sender of in, at the link
+// layer too: the frame goes to in's source MAC, so that answering a spoofed
+// INIT flood never touches the neighbour table (design.md section 4).
+func (c *Ctx) Reply(in *Packet, pkt []byte) error {
+	p := c.p
+	if err := p.checkPending(pkt); err != nil {
+		return err
+	}
+	e := &in.Frame.Eth
+	return p.frame(pkt, e.Destination, e.Source, in.Frame.Destination, in.Frame.Source, 0)
+}
+
+func (p *Poller) checkPending(pkt []byte) error {
+	if !p.txPending || len(pkt) == 0 {
+		return ErrNotTXBuffer
+	}
+	b := p.link.Bytes(p.txCur[0])
+	if unsafe.SliceData(pkt) != &b[Headroom] {
+		return ErrNotTXBuffer
+	}
+	return nil
+}
+
+func (p *Poller) dropPending() {
+	p.link.Free(p.txCur[:1])
+	p.txPending = false
+}
+
+// frame writes the Ethernet and IP headers in front of the SCTP packet and
+// adds the frame to the batch.
+func (p *Poller) frame(pkt []byte, srcMAC, dstMAC [6]byte, src, dst netip.Addr, ecn uint8) error {
+	f := p.txCur[0]
+	b := p.link.Bytes(f)
+	n := len(pkt)
+	var l3 int
+	switch {
+	case src.Is4() && dst.Is4():
+		l3 = wire.IPv4MinHeaderLen
+	case src.Is6() && dst.Is6() && !src.Is4In6() && !dst.Is4In6():
+		l3 = wire.IPv6HeaderLen
+	default:
+		p.dropPending()
+		return ErrAddrFamilies
+	}
+	start := Headroom - l3 - wire.EthernetHeaderLen
+	eth := wire.EthernetHeader{Destination: dstMAC, Source: srcMAC, EtherType: wire.EtherTypeIPv4}
+	if l3 == wire.IPv6HeaderLen {
+		eth.EtherType = wire.EtherTypeIPv6
+	}
+	hdr := wire.AppendEthernet(b[start:start], &eth)
+	var err error
+	if l3 == wire.IPv4MinHeaderLen {
+		p.ipID++
+		f4 := wire.IPv4Fields{ECN: ecn, ID: p.ipID, TTL: defaultTTL, Protocol: wire.IPProtocolSCTP,
+			Source: src.As4(), Destination: dst.As4()}
+		hdr, _, err = wire.AppendIPv4Header(hdr, &f4)
+		if err == nil {
+			err = wire.FinishIPv4(b[start:Headroom+n], wire.EthernetHeaderLen)
+		}
+	} else {
+		f6 := wire.IPv6Fields{ECN: ecn, NextHeader: wire.IPProtocolSCTP, HopLimit: defaultTTL,
+			Source: src.As16(), Destination: dst.As16()}
+		hdr, _ = wire.AppendIPv6Header(hdr, &f6)
+		err = wire.FinishIPv6(b[start:Headroom+n], wire.EthernetHeaderLen)
+	}
+	if err != nil || len(hdr) != Headroom-start {
+		p.dropPending()
+		return err
+	}
+	f.Off, f.Len = start, Headroom+n-start
+	p.txBatch = append(p.txBatch, f)
+	p.txPending = false
+	p.ctr.txPackets.inc()
+	if len(p.txBatch) == cap(p.txBatch) {
+		p.flushTX()
+	}
+	return nil
+}
+
+// flushTX hands the batch to the link: one kick per batch.
+func (p *Poller) flushTX() {
+	if len(p.txBatch) == 0 {
+		return
+	}
+	n := p.link.Transmit(p.txBatch)
+	if n < len(p.txBatch) {
+		rest := p.txBatch[n:]
+		p.link.Free(rest)
+		p.ctr.drops[DropNoBuffer].add(uint64(len(rest)))
+		p.ctr.txPackets.add(^uint64(len(rest) - 1)) // they did not leave
+	}
+	p.txBatch = p.txBatch[:0]
+}
