@@ -67,8 +67,8 @@ var implementations = func() []implementation {
 // hybridLane bytes for each of hybridStreams CRC32 instruction streams. Measured here: eight
 // independent CRC32Q take 1.1 ns and eight independent 512-bit VPCLMULQDQ 4.5 ns, so the
 // scalar unit can nearly match the vector unit if enough streams hide CRC32's latency; six fit
-// in the free registers. Lanes of 48 to 112 bytes were tried, 80 and 96 were best at 4096, 9000
-// and 65536 bytes. The generator's -lane must equal hybridLane.
+// in the free registers. Lanes of 48 to 112 bytes were tried; 80 was best or within noise of it
+// at 4096, 9000 and 65536 bytes. The generator's -lane must equal hybridLane.
 //
 //go:generate sh -c "go run gen_hybrid.go -lane 80 > hybrid_amd64.s"
 const (
