@@ -60,13 +60,17 @@ func (l *XSKLink) Receive(fs []Frame) int {
 }
 
 // Release implements Link: the frames go back to the fill ring.
-func (l *XSKLink) Release(fs []Frame) {
+func (l *XSKLink) Release(fs []Frame) { l.inBatches(fs, l.s.Refill) }
+
+// inBatches hands the frames' bases to fn (Refill or Free) in batches of
+// the scratch descriptors' size.
+func (l *XSKLink) inBatches(fs []Frame, fn func([]xdp.Desc) error) {
 	for len(fs) > 0 {
 		n := min(len(fs), len(l.descs))
 		for i := 0; i < n; i++ {
 			l.descs[i] = xdp.Desc{Addr: fs[i].Addr}
 		}
-		l.s.Refill(l.descs[:n])
+		fn(l.descs[:n]) // frames not ours are counted by the socket
 		fs = fs[n:]
 	}
 }
@@ -108,16 +112,7 @@ func (l *XSKLink) Transmit(fs []Frame) int {
 }
 
 // Free implements Link.
-func (l *XSKLink) Free(fs []Frame) {
-	for len(fs) > 0 {
-		n := min(len(fs), len(l.descs))
-		for i := 0; i < n; i++ {
-			l.descs[i] = xdp.Desc{Addr: fs[i].Addr}
-		}
-		l.s.Free(l.descs[:n])
-		fs = fs[n:]
-	}
-}
+func (l *XSKLink) Free(fs []Frame) { l.inBatches(fs, l.s.Free) }
 
 // Wait implements Link: poll(2) on the socket and the eventfd.
 func (l *XSKLink) Wait(timeout time.Duration) error {

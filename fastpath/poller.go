@@ -333,39 +333,38 @@ func (p *Poller) route(s wire.SCTP, fr *wire.Frame) (owner int, ok bool) {
 // forward copies the frame to the owner's inbound ring; the frame itself is
 // released with the batch at once.
 func (p *Poller) forward(b []byte, queue, owner int) {
-	if len(p.xfree) == 0 || len(b) > xferSize {
-		p.ctr.drops[DropNoBuffer].inc()
-		return
+	if p.copyTo(p.group.pollers[owner].inbound, b, queue) {
+		p.ctr.fwdOut.inc()
 	}
-	x := p.xfree[len(p.xfree)-1]
-	p.xfree = p.xfree[:len(p.xfree)-1]
-	x.n = copy(x.data[:], b)
-	x.queue, x.from = queue, p.index
-	if !p.group.pollers[owner].inbound.Push(inMsg{buf: x}) {
-		p.xfree = append(p.xfree, x)
-		p.ctr.drops[DropNoBuffer].inc()
-		return
-	}
-	p.ctr.fwdOut.inc()
 }
 
 // toSlow copies a frame to the slow path's ring.
 func (p *Poller) toSlow(b []byte, queue int) {
-	sp := p.group.slow
-	if sp == nil || len(p.xfree) == 0 || len(b) > xferSize {
+	if sp := p.group.slow; sp == nil {
 		p.ctr.drops[DropNoBuffer].inc()
-		return
+	} else if p.copyTo(sp.in, b, queue) {
+		p.ctr.toSlow.inc()
+	}
+}
+
+// copyTo pushes a copy of frame b, in one of this poller's transfer
+// buffers, on ring; without a free buffer or ring slot the frame is dropped
+// and counted. The receiver returns the buffer through p.returns.
+func (p *Poller) copyTo(ring *MPSC[inMsg], b []byte, queue int) bool {
+	if len(p.xfree) == 0 || len(b) > xferSize {
+		p.ctr.drops[DropNoBuffer].inc()
+		return false
 	}
 	x := p.xfree[len(p.xfree)-1]
 	p.xfree = p.xfree[:len(p.xfree)-1]
 	x.n = copy(x.data[:], b)
 	x.queue, x.from = queue, p.index
-	if !sp.in.Push(inMsg{buf: x}) {
+	if !ring.Push(inMsg{buf: x}) {
 		p.xfree = append(p.xfree, x)
 		p.ctr.drops[DropNoBuffer].inc()
-		return
+		return false
 	}
-	p.ctr.toSlow.inc()
+	return true
 }
 
 func (p *Poller) handleICMP(b []byte, fr *wire.Frame, queue int, forwarded bool) {
