@@ -42,8 +42,9 @@ func (w *Builder) Len() int { return len(w.b) - w.base }
 
 // Room is how many bytes a new chunk may take without the packet exceeding
 // limit bytes (for example the path MTU less the IP header), after the
-// padding of the previous chunk. It may be negative.
-func (w *Builder) Room(limit int) int { return limit - ((w.Len() + 3) &^ 3) }
+// padding of the previous chunk and its own: limit is rounded down to a
+// multiple of 4. It may be negative.
+func (w *Builder) Room(limit int) int { return limit&^3 - ((w.Len() + 3) &^ 3) }
 
 // Bytes is the whole buffer so far (headers before Start included).
 func (w *Builder) Bytes() []byte { return w.b }

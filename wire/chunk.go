@@ -179,13 +179,21 @@ func ValidateChunk(c Chunk) error {
 	case ChunkHeartbeat, ChunkHeartbeatAck:
 		return HeartbeatChunk(c).validate()
 	case ChunkAbort, ChunkError:
-		return validateCauses(c[ChunkHeaderLen:], 0)
+		// Framing only: one malformed cause must not make a peer's ABORT
+		// unreadable (RFC 9260 9.1 has no such exception). CauseIter skips
+		// causes whose own layout is wrong.
+		return validateTLVs(c[ChunkHeaderLen:])
 	case ChunkShutdown:
 		return exactLen(c, 8, errShutdownLen)
 	case ChunkShutdownAck, ChunkCookieAck, ChunkShutdownComplete:
 		return exactLen(c, 4, errEmptyChunkLen)
 	case ChunkECNE, ChunkCWR:
-		return exactLen(c, 8, errECNLen)
+		// RFC 9260 Appendix A gives 8 bytes; usrsctp and FreeBSD send a
+		// 12-byte ECNE (a packet count follows) and accept both.
+		if c.Length() < 8 {
+			return errECNLen
+		}
+		return nil
 	case ChunkCookieEcho, ChunkPad:
 		return nil
 	case ChunkAuth:

@@ -78,8 +78,10 @@ type InitOptions struct {
 	HMACAlgos           Param  // RFC 4895 3.3; nil if absent
 	HasZeroChecksum     bool   // RFC 9653
 	ZeroChecksumEDMID   uint32
-	// First unknown parameter whose action bits say stop (00 or 01), if any;
-	// with Unknown counting every unrecognized parameter (RFC 9260 3.2.1).
+	// First unknown parameter whose action bits say stop (00 or 01), if any:
+	// the parameters after it are not read (RFC 9260 3.2.1, "do not process
+	// any further parameters within this chunk"). Unknown counts the
+	// unrecognized parameters read.
 	Stop    Param
 	Unknown int
 }
@@ -122,8 +124,9 @@ func (c InitChunk) Options(o *InitOptions) {
 		case ParamPadding:
 		default:
 			o.Unknown++
-			if o.Stop == nil && !p.Type().Action().Skip() {
+			if !p.Type().Action().Skip() {
 				o.Stop = p
+				return
 			}
 		}
 	}

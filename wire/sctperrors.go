@@ -28,7 +28,7 @@ var (
 	errHeartbeatInfo   = &Error{"HEARTBEAT: value is not one heartbeat info parameter", ErrValue, 0}
 	errShutdownLen     = &Error{"SHUTDOWN: length is not 8", ErrLength, 0}
 	errEmptyChunkLen   = &Error{"SCTP: SHUTDOWN ACK, COOKIE ACK or SHUTDOWN COMPLETE: length is not 4", ErrLength, 0}
-	errECNLen          = &Error{"ECNE/CWR: length is not 8", ErrLength, 0}
+	errECNLen          = &Error{"ECNE/CWR: length below 8", ErrLength, 0}
 	errAuthShort       = &Error{"AUTH: chunk shorter than 8", ErrLength, 0}
 	errAsconfShort     = &Error{"ASCONF: chunk shorter than 16", ErrLength, 0}
 	errAsconfAckShort  = &Error{"ASCONF-ACK: chunk shorter than 8", ErrLength, 0}

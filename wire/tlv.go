@@ -56,26 +56,37 @@ func (it *ParamIter) Err() error { return it.err }
 
 // CauseIter walks error causes by value without allocating, like ParamIter.
 type CauseIter struct {
-	b   []byte
-	err error
+	b       []byte
+	err     error
+	skipped int
 }
 
 // Causes iterates over the error causes in b (an ABORT's or ERROR's value).
 func Causes(b []byte) CauseIter { return CauseIter{b: b} }
 
-// Next returns the next error cause (without its padding).
+// Next returns the next error cause (without its padding). Causes whose
+// layout is wrong for their code are skipped and counted (Skipped): an
+// ABORT's or ERROR's causes are only framing-checked by ParseSCTP, and every
+// cause Next returns is safe for its typed accessors.
 func (it *CauseIter) Next() (Cause, bool) {
-	if len(it.b) == 0 || it.err != nil {
-		return nil, false
+	for len(it.b) > 0 && it.err == nil {
+		c, rest, err := tlvNext(it.b)
+		if err != nil {
+			it.err = err
+			return nil, false
+		}
+		it.b = rest
+		if Cause(c).validate(0) != nil {
+			it.skipped++
+			continue
+		}
+		return Cause(c), true
 	}
-	c, rest, err := tlvNext(it.b)
-	if err != nil {
-		it.err = err
-		return nil, false
-	}
-	it.b = rest
-	return Cause(c), true
+	return nil, false
 }
+
+// Skipped is how many malformed causes Next passed over.
+func (it *CauseIter) Skipped() int { return it.skipped }
 
 // Err reports why the walk stopped early, or nil.
 func (it *CauseIter) Err() error { return it.err }
