@@ -5,8 +5,11 @@
 // xdpsteer_bpfel.{go,o}; `go generate ./bpf` rebuilds them with Debian's
 // clang 14 and scripts/check-bpf-generate.sh checks they are current)
 // redirects to the XSKMAP entry of the receive queue:
-//   - SCTP addressed to a registered (family, address, port) or
-//     (family, any, port);
+//   - SCTP addressed to a registered (family, address, port), or to
+//     (family, any, port) when the destination is one of the host's own
+//     addresses (AddLocalAddr; kept from the kernel's address events by the
+//     program's owner): a wildcard never takes traffic the host only
+//     forwards or bridges;
 //   - ICMP and ICMPv6 errors quoting an SCTP packet whose source (address,
 //     port) is registered, i.e. a packet we sent.
 //

@@ -94,12 +94,73 @@ func (p *Program) RemoveEndpoint(e Endpoint) error {
 		}
 		return fmt.Errorf("bpf: remove endpoint %v: %w", e, err)
 	}
-	p.addrRefs[ak]--
-	if p.addrRefs[ak] <= 0 {
-		delete(p.addrRefs, ak)
+	if p.addrRefs[ak] <= 1 {
+		// The count drops only once the entry is gone: a failed delete
+		// must not leave an address nothing will ever remove.
 		if err := p.objs.Addrs.Delete(&ak); err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
 			return fmt.Errorf("bpf: remove endpoint address %v: %w", e.Addr, err)
 		}
+		delete(p.addrRefs, ak)
+		return nil
+	}
+	p.addrRefs[ak]--
+	return nil
+}
+
+// localKey is the locals map's key of a, which must be a unicast address:
+// the program matches wildcard endpoints only for destinations in it.
+func localKey(a netip.Addr) (xdpSteerAddrKey, error) {
+	var k xdpSteerAddrKey
+	a = a.Unmap()
+	if !a.IsValid() || a.IsUnspecified() || a.IsMulticast() || a == netip.AddrFrom4([4]byte{255, 255, 255, 255}) {
+		return k, fmt.Errorf("%w: %v is not a unicast address", ErrInvalidEndpoint, a)
+	}
+	if a.Is4() {
+		k.Family = familyIPv4
+		b := a.As4()
+		copy(k.Addr[:], b[:])
+	} else {
+		k.Family = familyIPv6
+		k.Addr = a.As16()
+	}
+	return k, nil
+}
+
+// AddLocalAddr tells the program that a is one of the host's own addresses:
+// wildcard endpoints (0.0.0.0 or ::) take SCTP addressed to local addresses
+// only, never traffic the host forwards or bridges. The owner of the
+// program keeps this set in step with the interface's addresses (netlink
+// address events). Adding an address twice is not an error.
+func (p *Program) AddLocalAddr(a netip.Addr) error {
+	k, err := localKey(a)
+	if err != nil {
+		return err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return ErrClosed
+	}
+	if err := p.objs.Locals.Update(&k, uint32(1), ebpf.UpdateAny); err != nil {
+		return fmt.Errorf("bpf: add local address %v: %w", a, err)
+	}
+	return nil
+}
+
+// RemoveLocalAddr withdraws a from the local addresses; removing an absent
+// address is not an error.
+func (p *Program) RemoveLocalAddr(a netip.Addr) error {
+	k, err := localKey(a)
+	if err != nil {
+		return err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return ErrClosed
+	}
+	if err := p.objs.Locals.Delete(&k); err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
+		return fmt.Errorf("bpf: remove local address %v: %w", a, err)
 	}
 	return nil
 }

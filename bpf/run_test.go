@@ -22,6 +22,10 @@ var (
 	our6   = netip.MustParseAddr("2001:2::1")
 	peer6  = netip.MustParseAddr("2001:2::2")
 	other6 = netip.MustParseAddr("2001:2::3")
+	// transit addresses are not the host's: traffic to them only passes
+	// through (a router, a bridge), and wildcard endpoints must not take it.
+	transit4 = netip.MustParseAddr("198.18.0.9")
+	transit6 = netip.MustParseAddr("2001:2::9")
 )
 
 const (
@@ -43,6 +47,11 @@ func loadForTest(t *testing.T) *Program {
 		{netip.IPv4Unspecified(), anyPort}, {netip.IPv6Unspecified(), anyPort},
 	} {
 		if err := p.AddEndpoint(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, a := range []netip.Addr{our4, other4, our6, other6} {
+		if err := p.AddLocalAddr(a); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -156,6 +165,13 @@ func TestProgramClassifies(t *testing.T) {
 		{"v6 udp", v6(peer6, our6, 17, l4ports(peerPort, ourPort, 8)), xdpPass, NotSCTP},
 		{"v6 neighbour solicitation", v6(peer6, our6, 58, append([]byte{135, 0, 0, 0}, make([]byte, 20)...)), xdpPass, NotSCTP},
 		{"v6 echo", v6(peer6, our6, 58, icmpErr(128, 0, make([]byte, 8))), xdpPass, NotSCTP},
+		{"v4 sctp wildcard port to a transit address", v4(peer4, transit4, 132, sctp(peerPort, anyPort)), xdpPass, NotOurs},
+		{"v4 sctp wildcard port to broadcast", v4(peer4, netip.AddrFrom4([4]byte{255, 255, 255, 255}), 132, sctp(peerPort, anyPort)), xdpPass, NotOurs},
+		{"v6 sctp wildcard port to a transit address", v6(peer6, transit6, 132, sctp(peerPort, anyPort)), xdpPass, NotOurs},
+		{"v4 fragment to a transit address", ether(0x0800, ipv4(peer4, transit4, 132, 0x2000, nil, sctp(peerPort, anyPort))), xdpPass, NotOurs},
+		{"v4 icmp about a transit packet from the wildcard port", v4(other4, our4, 1, icmpErr(3, 4, quote4(transit4, peer4, anyPort, peerPort))), xdpPass, NotSCTP},
+		{"v6 atomic fragment is a whole packet", ether(0x86dd, ipv6(peer6, our6, 132, []ext{{44, []byte{0, 0, 0, 0, 0, 7}}}, sctp(peerPort, ourPort))), xdpPass, NoSocket},
+		{"802.1Q then 802.1ad", ether(0x0800, ipv4(peer4, our4, 132, 0, nil, sctp(peerPort, ourPort)), 0x8100, 0x88a8), xdpPass, Malformed},
 		{"v6 packet too big about ours", v6(other6, our6, 58, icmpErr(2, 0, quote6(our6, peer6, ourPort, peerPort))), xdpPass, NoSocket},
 		{"v6 unreachable about wildcard", v6(other6, our6, 58, icmpErr(1, 4, quote6(other6, peer6, anyPort, peerPort))), xdpPass, NoSocket},
 		{"v6 unreachable quoting ext headers", v6(other6, our6, 58, icmpErr(1, 4, ipv6(our6, peer6, 132, []ext{dst}, sctp(ourPort, peerPort)[:8]))), xdpPass, NoSocket},

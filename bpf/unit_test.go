@@ -55,3 +55,15 @@ func TestInNetNS(t *testing.T) {
 		t.Fatalf("bad namespace: %v", err)
 	}
 }
+
+func TestLocalAddrUnicastOnly(t *testing.T) {
+	for _, a := range []string{"0.0.0.0", "::", "224.0.0.5", "ff02::1", "255.255.255.255"} {
+		if _, err := localKey(netip.MustParseAddr(a)); !errors.Is(err, ErrInvalidEndpoint) {
+			t.Errorf("%s accepted as a local address: %v", a, err)
+		}
+	}
+	k, err := localKey(netip.MustParseAddr("::ffff:198.18.0.1"))
+	if err != nil || k.Family != familyIPv4 || k.Addr[0] != 198 {
+		t.Errorf("IPv4-mapped address: %+v, %v", k, err)
+	}
+}

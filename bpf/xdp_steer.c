@@ -6,7 +6,10 @@
 // receive queue and leaves everything else to the kernel.
 //
 // Ours (design.md section 1):
-//   - SCTP addressed to a registered (family, address, port) or (family, any, port);
+//   - SCTP addressed to a registered (family, address, port), or to
+//     (family, any, port) when the destination is one of the interface's own
+//     addresses (the locals map: a wildcard binds local addresses, as in the
+//     kernel, never traffic passing through a router or a bridge);
 //   - an ICMP (RFC 792) or ICMPv6 (RFC 4443) error whose quoted packet is SCTP
 //     with a registered source (address, port): a packet we sent;
 //   - IP fragments of SCTP addressed to an endpoint address are counted and
@@ -93,6 +96,15 @@ struct {
 	__type(value, __u32);
 } addrs SEC(".maps");
 
+// The host's own unicast addresses, for wildcard endpoints; kept by user
+// space from the kernel's address events.
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_ENDPOINTS);
+	__type(key, struct addr_key);
+	__type(value, __u32);
+} locals SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, REASON_MAX);
@@ -113,8 +125,25 @@ struct cursor {
 	void *end;
 };
 
-// registered reports whether (family, addr, port) or (family, any, port) is
-// an endpoint.
+static __always_inline void addr_key_of(struct addr_key *k, __u8 family, const void *addr)
+{
+	k->family = family;
+	if (family == FAMILY_IPV4)
+		__builtin_memcpy(k->addr, addr, 4);
+	else
+		__builtin_memcpy(k->addr, addr, 16);
+}
+
+// is_local reports whether addr is one of the host's own addresses.
+static __always_inline int is_local(__u8 family, const void *addr)
+{
+	struct addr_key k = {};
+	addr_key_of(&k, family, addr);
+	return bpf_map_lookup_elem(&locals, &k) != NULL;
+}
+
+// registered reports whether (family, addr, port) is an endpoint, or
+// (family, any, port) is and addr is local.
 static __always_inline int registered(__u8 family, const void *addr, __be16 port)
 {
 	struct endpoint_key k = {};
@@ -127,20 +156,19 @@ static __always_inline int registered(__u8 family, const void *addr, __be16 port
 	if (bpf_map_lookup_elem(&endpoints, &k))
 		return 1;
 	__builtin_memset(k.addr, 0, sizeof(k.addr));
-	return bpf_map_lookup_elem(&endpoints, &k) != NULL;
+	return bpf_map_lookup_elem(&endpoints, &k) != NULL && is_local(family, addr);
 }
 
-// local_addr reports whether addr is an endpoint address of family.
+// local_addr reports whether addr is an endpoint address of family: bound
+// by an endpoint, or local while some endpoint of the family is wildcard.
 static __always_inline int local_addr(__u8 family, const void *addr)
 {
 	struct addr_key k = {};
-	k.family = family;
-	if (family == FAMILY_IPV4)
-		__builtin_memcpy(k.addr, addr, 4);
-	else
-		__builtin_memcpy(k.addr, addr, 16);
+	addr_key_of(&k, family, addr);
 	if (bpf_map_lookup_elem(&addrs, &k))
 		return 1;
+	if (!is_local(family, addr))
+		return 0;
 	__builtin_memset(k.addr, 0, sizeof(k.addr));
 	return bpf_map_lookup_elem(&addrs, &k) != NULL;
 }
@@ -223,9 +251,13 @@ static __always_inline int parse_ipv6(void *p, void *end, struct ip_info *ip)
 			if (p + 8 > end)
 				return -1;
 			__u8 *e = p;
-			__u16 off = (((__u16)e[2] << 8) | e[3]) & 0xfff8;
+			__u16 fo = ((__u16)e[2] << 8) | e[3];
+			__u16 off = fo & 0xfff8;
 			nh = e[0];
-			ip->fragment = 1;
+			// An atomic fragment (offset 0, M clear) is a whole packet
+			// (RFC 6946, RFC 8200 section 4.5).
+			if (off != 0 || (fo & 1))
+				ip->fragment = 1;
 			if (off != 0) {
 				// Later fragments carry no upper-layer header.
 				ip->first = 0;
@@ -316,9 +348,14 @@ int xdp_steer(struct xdp_md *ctx)
 	__be16 proto = eth->h_proto;
 	void *p = data + sizeof(struct ethhdr);
 
-	// IEEE 802.1ad outer tag, then 802.1Q: 4 bytes each (TCI, inner type).
+	// An 802.1Q or 802.1ad tag, then an 802.1Q one: 4 bytes each (TCI,
+	// inner type). An 802.1ad tag inside another is malformed (as in wire).
 #pragma unroll
 	for (int i = 0; i < MAX_VLAN_TAGS; i++) {
+		if (i > 0 && proto == bpf_htons(ETH_P_8021AD_)) {
+			count(REASON_MALFORMED);
+			return XDP_PASS;
+		}
 		if (proto != bpf_htons(ETH_P_8021Q_) && proto != bpf_htons(ETH_P_8021AD_))
 			break;
 		if (p + 4 > end) {

@@ -35,6 +35,7 @@ const (
 	xdpSteerMapAddrs     = "addrs"
 	xdpSteerMapCounters  = "counters"
 	xdpSteerMapEndpoints = "endpoints"
+	xdpSteerMapLocals    = "locals"
 	xdpSteerMapXsks      = "xsks"
 	xdpSteerProgXdpSteer = "xdp_steer"
 )
@@ -91,6 +92,7 @@ type xdpSteerMapSpecs struct {
 	Addrs     *ebpf.MapSpec `ebpf:"addrs"`
 	Counters  *ebpf.MapSpec `ebpf:"counters"`
 	Endpoints *ebpf.MapSpec `ebpf:"endpoints"`
+	Locals    *ebpf.MapSpec `ebpf:"locals"`
 	Xsks      *ebpf.MapSpec `ebpf:"xsks"`
 }
 
@@ -123,6 +125,7 @@ type xdpSteerMaps struct {
 	Addrs     *ebpf.Map `ebpf:"addrs"`
 	Counters  *ebpf.Map `ebpf:"counters"`
 	Endpoints *ebpf.Map `ebpf:"endpoints"`
+	Locals    *ebpf.Map `ebpf:"locals"`
 	Xsks      *ebpf.Map `ebpf:"xsks"`
 }
 
@@ -131,6 +134,7 @@ func (m *xdpSteerMaps) Close() error {
 		m.Addrs,
 		m.Counters,
 		m.Endpoints,
+		m.Locals,
 		m.Xsks,
 	)
 }
