@@ -2,6 +2,7 @@ package fastpath
 
 import (
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -16,7 +17,7 @@ type XSKLink struct {
 	s         *xdp.Socket
 	frameSize uint64
 	descs     []xdp.Desc
-	evfd      int
+	evfd      atomic.Int32 // -1 once closed: Wake may race with Close
 	pfd       [2]unix.PollFd
 	evbuf     [8]byte
 }
@@ -31,7 +32,8 @@ func NewXSKLink(s *xdp.Socket, batch int) (*XSKLink, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fastpath: eventfd: %w", err)
 	}
-	l := &XSKLink{s: s, frameSize: uint64(s.FrameSize()), descs: make([]xdp.Desc, batch), evfd: fd}
+	l := &XSKLink{s: s, frameSize: uint64(s.FrameSize()), descs: make([]xdp.Desc, batch)}
+	l.evfd.Store(int32(fd))
 	l.pfd[0] = unix.PollFd{Fd: int32(s.FD()), Events: unix.POLLIN}
 	l.pfd[1] = unix.PollFd{Fd: int32(fd), Events: unix.POLLIN}
 	fc := s.FrameCounts()
@@ -39,8 +41,15 @@ func NewXSKLink(s *xdp.Socket, batch int) (*XSKLink, error) {
 	return l, nil
 }
 
-// Close closes the eventfd; the socket is the caller's.
-func (l *XSKLink) Close() error { return unix.Close(l.evfd) }
+// Close closes the eventfd; the socket is the caller's. A Wake after Close
+// does nothing.
+func (l *XSKLink) Close() error {
+	fd := l.evfd.Swap(-1)
+	if fd < 0 {
+		return nil
+	}
+	return unix.Close(int(fd))
+}
 
 // Socket is the wrapped socket.
 func (l *XSKLink) Socket() *xdp.Socket { return l.s }
@@ -123,7 +132,7 @@ func (l *XSKLink) Wait(timeout time.Duration) error {
 	l.pfd[0].Revents, l.pfd[1].Revents = 0, 0
 	_, err := unix.Poll(l.pfd[:], ms)
 	if l.pfd[1].Revents&unix.POLLIN != 0 {
-		unix.Read(l.evfd, l.evbuf[:]) // reset the counter
+		unix.Read(int(l.pfd[1].Fd), l.evbuf[:]) // reset the counter
 	}
 	l.s.Complete()
 	if err == unix.EINTR {
@@ -134,6 +143,8 @@ func (l *XSKLink) Wait(timeout time.Duration) error {
 
 // Wake implements Link.
 func (l *XSKLink) Wake() {
-	one := [8]byte{1}
-	unix.Write(l.evfd, one[:])
+	if fd := l.evfd.Load(); fd >= 0 {
+		one := [8]byte{1}
+		unix.Write(int(fd), one[:])
+	}
 }

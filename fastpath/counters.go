@@ -44,6 +44,7 @@ type PollerStats struct {
 	ToSlowPath                     uint64 // packets handed to the slow path
 	TxUnresolved                   uint64 // packets not sent: next hop unknown yet
 	Wakeups                        uint64 // returns from an idle wait
+	WaitErrors                     uint64 // idle waits that failed (then back off 1 ms)
 }
 
 type pollerCounters struct {
@@ -51,12 +52,13 @@ type pollerCounters struct {
 	drops                          [NumDropReasons]counter
 	fwdOut, fwdIn, toSlow          counter
 	txUnresolved, wakeups          counter
+	waitErrors                     counter
 }
 
 func (c *pollerCounters) snapshot() PollerStats {
 	s := PollerStats{RxFrames: c.rxFrames.Load(), RxPackets: c.rxPackets.Load(), TxPackets: c.txPackets.Load(),
 		ForwardedOut: c.fwdOut.Load(), ForwardedIn: c.fwdIn.Load(), ToSlowPath: c.toSlow.Load(),
-		TxUnresolved: c.txUnresolved.Load(), Wakeups: c.wakeups.Load()}
+		TxUnresolved: c.txUnresolved.Load(), Wakeups: c.wakeups.Load(), WaitErrors: c.waitErrors.Load()}
 	for i := range c.drops {
 		s.Drops[i] = c.drops[i].Load()
 	}

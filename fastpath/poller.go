@@ -18,6 +18,9 @@ type PollerConfig struct {
 	Queue    int      // the queue's number, reported in Packet.Queue
 	Handler  Handler  // the engines, or a stub in tests
 	Resolver Resolver // next hops for Ctx.Send; nil: Send fails for every destination
+	// MAC is the link's own address, for replies to frames sent to a group
+	// address (Ctx.Reply).
+	MAC [6]byte
 	// Batch is how many frames are taken per receive; 64 when zero.
 	Batch int
 	// SpinPolls is how many empty polls pass before the poller blocks
@@ -213,7 +216,11 @@ func (p *Poller) run(stop <-chan struct{}) error {
 			timeout = max(time.Duration(d-p.clock()), 0)
 		}
 		if timeout != 0 {
-			p.link.Wait(timeout)
+			if err := p.link.Wait(timeout); err != nil {
+				// A failing wait must not turn the idle loop into a spin.
+				p.ctr.waitErrors.inc()
+				time.Sleep(time.Millisecond)
+			}
 			p.ctr.wakeups.inc()
 		}
 		p.waiter.Cancel()

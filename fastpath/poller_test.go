@@ -28,6 +28,8 @@ type frameOpts struct {
 	flags    uint8
 	badCRC   bool
 	fragment bool
+	vlan     uint16  // an 802.1Q tag with this VID when non-zero
+	dstMAC   [6]byte // macA when zero
 }
 
 // buildFrame appends an Ethernet/IP/SCTP frame with one chunk to b.
@@ -36,10 +38,17 @@ func buildFrame(t testing.TB, b []byte, o frameOpts) []byte {
 		o.src, o.dst = ipB, ipA
 	}
 	eth := wire.EthernetHeader{Destination: macA, Source: macB, EtherType: wire.EtherTypeIPv4}
+	if o.dstMAC != ([6]byte{}) {
+		eth.Destination = o.dstMAC
+	}
+	if o.vlan != 0 {
+		eth.Tags[0] = wire.VLANTag{TPID: 0x8100, TCI: o.vlan}
+	}
 	if o.src.Is6() {
 		eth.EtherType = wire.EtherTypeIPv6
 	}
 	b = wire.AppendEthernet(b, &eth)
+	l2 := len(b)
 	var err error
 	if o.src.Is4() {
 		b, _, err = wire.AppendIPv4Header(b, &wire.IPv4Fields{TTL: 64, Protocol: wire.IPProtocolSCTP,
@@ -70,9 +79,9 @@ func buildFrame(t testing.TB, b []byte, o frameOpts) []byte {
 		b[len(b)-1] ^= 0xff // corrupt the payload, not the CRC field
 	}
 	if o.src.Is4() {
-		err = wire.FinishIPv4(b, wire.EthernetHeaderLen)
+		err = wire.FinishIPv4(b, l2)
 	} else {
-		err = wire.FinishIPv6(b, wire.EthernetHeaderLen)
+		err = wire.FinishIPv6(b, l2)
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -471,5 +480,45 @@ func TestIdlePollerSleeps(t *testing.T) {
 	st := g.Pollers()[0].Stats()
 	if st.RxPackets != 1 || st.Wakeups == 0 {
 		t.Errorf("after a frame: %+v", st)
+	}
+}
+
+// Replies keep the request's VLAN tag and never leave from a group MAC.
+func TestReplyKeepsVLANAndUnicastSource(t *testing.T) {
+	h := &echoHandler{reply: true}
+	g, peers := newTestGroup(t, 1, h, nil)
+	p, peer := g.Pollers()[0], peers[0]
+	bcast := [6]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
+	send(t, peer, buildFrame(t, nil, frameOpts{vtag: 1, chunk: wire.ChunkData, vlan: 100}))
+	send(t, peer, buildFrame(t, nil, frameOpts{src: ip6B, dst: ip6A, vtag: 2, chunk: wire.ChunkData, vlan: 200}))
+	send(t, peer, buildFrame(t, nil, frameOpts{vtag: 3, chunk: wire.ChunkData, dstMAC: bcast}))
+	p.Poll()
+	replies := recvAll(peer)
+	if len(replies) != 2 {
+		t.Fatalf("%d replies, want 2 (none from a broadcast MAC without our own)", len(replies))
+	}
+	for i, vid := range []uint16{100, 200} {
+		fr, err := wire.ParseFrame(replies[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fr.Eth.NumTags() != 1 || fr.Eth.Tags[0].VID() != vid {
+			t.Errorf("reply %d: tags %+v, want VID %d", i, fr.Eth.Tags, vid)
+		}
+		if _, err := wire.ParseSCTP(fr.L4); err != nil {
+			t.Errorf("reply %d: %v", i, err)
+		}
+	}
+	// With the poller's own MAC configured, the broadcast request is answered from it.
+	g2, peers2 := newTestGroup(t, 1, h, nil)
+	g2.Pollers()[0].cfg.MAC = macA
+	send(t, peers2[0], buildFrame(t, nil, frameOpts{vtag: 4, chunk: wire.ChunkData, dstMAC: bcast}))
+	g2.Pollers()[0].Poll()
+	r := recvAll(peers2[0])
+	if len(r) != 1 {
+		t.Fatalf("%d replies to a broadcast request", len(r))
+	}
+	if fr, _ := wire.ParseFrame(r[0]); fr.Eth.Source != macA || fr.Eth.Destination != macB {
+		t.Errorf("reply from %x to %x", fr.Eth.Source, fr.Eth.Destination)
 	}
 }

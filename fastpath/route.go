@@ -37,25 +37,42 @@ type TupleKey struct {
 // SharedTable routes packets that carry no usable tag of ours (INIT ACK's
 // reflected tag, T-bit ABORT and SHUTDOWN COMPLETE, ICMP errors quoting our
 // packets, which carry the peer's tag) to the poller owning the association.
-// It is read-mostly: readers load an immutable map; the writer (the slow
-// path, under mu) publishes a copy before the association's first packet
-// leaves.
+// It is read-mostly: readers load an immutable map per shard without a lock;
+// the writer (the slow path) publishes a new copy of one shard, under mu,
+// before the association's first packet leaves. Sharding keeps a change at
+// O(n / shards) with many associations.
 type SharedTable struct {
-	m  atomic.Pointer[map[TupleKey]int]
-	mu sync.Mutex
+	shards [sharedShards]atomic.Pointer[map[TupleKey]int]
+	mu     sync.Mutex
 }
+
+const sharedShards = 64
 
 // NewSharedTable returns an empty table.
 func NewSharedTable() *SharedTable {
 	t := &SharedTable{}
-	m := map[TupleKey]int{}
-	t.m.Store(&m)
+	for i := range t.shards {
+		m := map[TupleKey]int{}
+		t.shards[i].Store(&m)
+	}
 	return t
+}
+
+// shard picks k's shard from the peer's address and ports (FNV-1a).
+func shard(k TupleKey) int {
+	a := k.Peer.As16()
+	h := uint32(2166136261)
+	for _, b := range a[8:] {
+		h = (h ^ uint32(b)) * 16777619
+	}
+	h = (h ^ uint32(k.PeerPort)) * 16777619
+	h = (h ^ uint32(k.LocalPort)) * 16777619
+	return int(h % sharedShards)
 }
 
 // Lookup returns the owner of k.
 func (t *SharedTable) Lookup(k TupleKey) (owner int, ok bool) {
-	owner, ok = (*t.m.Load())[k]
+	owner, ok = (*t.shards[shard(k)].Load())[k]
 	return
 }
 
@@ -63,7 +80,8 @@ func (t *SharedTable) Lookup(k TupleKey) (owner int, ok bool) {
 func (t *SharedTable) Set(k TupleKey, owner int) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	old := *t.m.Load()
+	sh := &t.shards[shard(k)]
+	old := *sh.Load()
 	m := make(map[TupleKey]int, len(old)+1)
 	for key, v := range old {
 		m[key] = v
@@ -73,8 +91,14 @@ func (t *SharedTable) Set(k TupleKey, owner int) {
 	} else {
 		m[k] = owner
 	}
-	t.m.Store(&m)
+	sh.Store(&m)
 }
 
 // Len is the number of entries.
-func (t *SharedTable) Len() int { return len(*t.m.Load()) }
+func (t *SharedTable) Len() int {
+	n := 0
+	for i := range t.shards {
+		n += len(*t.shards[i].Load())
+	}
+	return n
+}

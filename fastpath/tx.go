@@ -68,19 +68,34 @@ func (c *Ctx) Send(pkt []byte, src, dst netip.Addr, ecn uint8) error {
 		p.dropPending()
 		return err
 	}
-	return p.frame(pkt, hop.SrcMAC, hop.DstMAC, src, dst, ecn)
+	eth := wire.EthernetHeader{Destination: hop.DstMAC, Source: hop.SrcMAC}
+	return p.frame(pkt, &eth, src, dst, ecn)
 }
 
+// ErrNoReplyMAC: the request came to a group MAC address and the poller
+// has no MAC of its own configured to answer from.
+var ErrNoReplyMAC = errors.New("fastpath: no unicast MAC to reply from")
+
 // Reply sends pkt (from NewPacket) back to the sender of in, at the link
-// layer too: the frame goes to in's source MAC, so that answering a spoofed
-// INIT flood never touches the neighbour table (design.md section 4).
+// layer too: the frame goes to in's source MAC with in's VLAN tags, so that
+// answering a spoofed INIT flood never touches the neighbour table
+// (design.md section 4). It leaves from the MAC in was sent to, or from
+// the poller's own MAC when that was a group address.
 func (c *Ctx) Reply(in *Packet, pkt []byte) error {
 	p := c.p
 	if err := p.checkPending(pkt); err != nil {
 		return err
 	}
 	e := &in.Frame.Eth
-	return p.frame(pkt, e.Destination, e.Source, in.Frame.Destination, in.Frame.Source, 0)
+	eth := wire.EthernetHeader{Destination: e.Source, Source: e.Destination, Tags: e.Tags}
+	if eth.Source[0]&1 != 0 { // a group address is no source
+		if p.cfg.MAC == ([6]byte{}) {
+			p.dropPending()
+			return ErrNoReplyMAC
+		}
+		eth.Source = p.cfg.MAC
+	}
+	return p.frame(pkt, &eth, in.Frame.Destination, in.Frame.Source, 0)
 }
 
 func (p *Poller) checkPending(pkt []byte) error {
@@ -99,9 +114,9 @@ func (p *Poller) dropPending() {
 	p.txPending = false
 }
 
-// frame writes the Ethernet and IP headers in front of the SCTP packet and
-// adds the frame to the batch.
-func (p *Poller) frame(pkt []byte, srcMAC, dstMAC [6]byte, src, dst netip.Addr, ecn uint8) error {
+// frame writes the Ethernet (eth: addresses and tags) and IP headers in
+// front of the SCTP packet and adds the frame to the batch.
+func (p *Poller) frame(pkt []byte, eth *wire.EthernetHeader, src, dst netip.Addr, ecn uint8) error {
 	f := p.txCur[0]
 	b := p.link.Bytes(f)
 	n := len(pkt)
@@ -115,12 +130,13 @@ func (p *Poller) frame(pkt []byte, srcMAC, dstMAC [6]byte, src, dst netip.Addr, 
 		p.dropPending()
 		return ErrAddrFamilies
 	}
-	start := Headroom - l3 - wire.EthernetHeaderLen
-	eth := wire.EthernetHeader{Destination: dstMAC, Source: srcMAC, EtherType: wire.EtherTypeIPv4}
+	eth.EtherType = wire.EtherTypeIPv4
 	if l3 == wire.IPv6HeaderLen {
 		eth.EtherType = wire.EtherTypeIPv6
 	}
-	hdr := wire.AppendEthernet(b[start:start], &eth)
+	l2 := eth.Len() // Headroom fits two VLAN tags and IPv6
+	start := Headroom - l3 - l2
+	hdr := wire.AppendEthernet(b[start:start], eth)
 	var err error
 	if l3 == wire.IPv4MinHeaderLen {
 		p.ipID++
@@ -128,13 +144,13 @@ func (p *Poller) frame(pkt []byte, srcMAC, dstMAC [6]byte, src, dst netip.Addr, 
 			Source: src.As4(), Destination: dst.As4()}
 		hdr, _, err = wire.AppendIPv4Header(hdr, &f4)
 		if err == nil {
-			err = wire.FinishIPv4(b[start:Headroom+n], wire.EthernetHeaderLen)
+			err = wire.FinishIPv4(b[start:Headroom+n], l2)
 		}
 	} else {
 		f6 := wire.IPv6Fields{ECN: ecn, NextHeader: wire.IPProtocolSCTP, HopLimit: defaultTTL,
 			Source: src.As16(), Destination: dst.As16()}
 		hdr, _ = wire.AppendIPv6Header(hdr, &f6)
-		err = wire.FinishIPv6(b[start:Headroom+n], wire.EthernetHeaderLen)
+		err = wire.FinishIPv6(b[start:Headroom+n], l2)
 	}
 	if err != nil || len(hdr) != Headroom-start {
 		p.dropPending()

@@ -60,19 +60,25 @@ func TestOwnershipRefused(t *testing.T) {
 	if n, err := s.Transmit(bad); n != 0 || !errors.Is(err, xdp.ErrNotOwned) {
 		t.Errorf("Transmit of frames not held = %d, %v", n, err)
 	}
-	// A length running past the frame is refused too.
+	// A length running past the frame is refused too, and so is an empty
+	// descriptor (the kernel would never complete it).
 	long := held[10]
 	long.Addr += 100
 	long.Len = uint32(s.FrameSize())
-	if n, err := s.Transmit([]xdp.Desc{long}); n != 0 || !errors.Is(err, xdp.ErrNotOwned) {
+	if n, err := s.Transmit([]xdp.Desc{long}); n != 0 || !errors.Is(err, xdp.ErrBadLength) {
 		t.Errorf("Transmit past the frame's end = %d, %v", n, err)
+	}
+	empty := held[10]
+	empty.Len = 0
+	if n, err := s.Transmit([]xdp.Desc{empty}); n != 0 || !errors.Is(err, xdp.ErrBadLength) {
+		t.Errorf("Transmit of an empty descriptor = %d, %v", n, err)
 	}
 	if s.Data(long) != nil {
 		t.Error("Data of a descriptor past the frame's end")
 	}
 	check(xdp.FrameCounts{Free: 162, Held: 30, Fill: 64})
-	if c := s.Counters(); c.OwnershipErrors != 6 { // Transmit stops at the first refusal
-		t.Errorf("ownership errors %d, want 6", c.OwnershipErrors)
+	if c := s.Counters(); c.OwnershipErrors != 5 { // Transmit stops at the first refusal
+		t.Errorf("ownership errors %d, want 5", c.OwnershipErrors)
 	}
 	// The TX ring (16) takes what fits; the rest stays the caller's.
 	for i := range held[10:] {

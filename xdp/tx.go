@@ -34,8 +34,8 @@ func (s *Socket) Free(descs []Desc) error {
 
 // Transmit puts held frames on the TX ring, in order, and kicks the kernel
 // when it asks for it (need-wakeup; always in copy mode). It returns how
-// many it took: descs[n:] stay the caller's (ring full, or descs[n] not
-// held, in which case err is ErrNotOwned). The taken frames are in flight
+// many it took: descs[n:] stay the caller's (ring full; descs[n] not held,
+// ErrNotOwned; or its length 0 or past its frame, ErrBadLength). The taken frames are in flight
 // until Complete returns them to the allocator.
 //
 // ENETDOWN, ENOBUFS, EAGAIN and EBUSY from the kick are counted, not
@@ -51,7 +51,13 @@ func (s *Socket) Transmit(descs []Desc) (n int, err error) {
 			s.ctr.txRingFull++
 			break
 		}
-		if uint64(d.Len) > u.frameSize-(d.Addr&(u.frameSize-1)) || !u.move(d.Addr&^(u.frameSize-1), frameHeld, frameTX) {
+		if d.Len == 0 || uint64(d.Len) > u.frameSize-(d.Addr&(u.frameSize-1)) {
+			// The kernel skips an empty descriptor without completing it:
+			// the frame would be in flight forever.
+			err = ErrBadLength
+			break
+		}
+		if !u.move(d.Addr&^(u.frameSize-1), frameHeld, frameTX) {
 			s.ctr.ownershipErrors++
 			err = ErrNotOwned
 			break
