@@ -6,8 +6,13 @@ import "net/netip"
 // open chunk, parameter or cause (see Builder).
 
 // ParamAddr appends an IPv4 Address parameter for an IPv4 (or IPv4-mapped)
-// address, else an IPv6 Address parameter (RFC 9260 3.3.2.1).
+// address, else an IPv6 Address parameter (RFC 9260 3.3.2.1). The zero
+// Addr is a build error, not the address ::.
 func (w *Builder) ParamAddr(a netip.Addr) {
+	if !a.IsValid() {
+		w.err = errBuildNoAddr
+		return
+	}
 	if a.Is4() || a.Is4In6() {
 		w.BeginParam(ParamIPv4)
 		v := a.As4()

@@ -157,3 +157,4 @@ func (w *Builder) Cause(c CauseCode, info []byte) {
 
 var errBuildTooLong = &Error{"builder: chunk, parameter or cause longer than 65535", ErrLength, 0}
 var errBuildNest = &Error{"builder: items nested too deep", ErrUnsupported, 0}
+var errBuildNoAddr = &Error{"builder: address parameter of the zero netip.Addr", ErrValue, 0}

@@ -70,7 +70,9 @@ func (c Cause) Param() Param {
 }
 
 // Params iterates over the parameters of an Unrecognized Parameters or
-// Restart of an Association with New Addresses cause.
+// Restart of an Association with New Addresses cause. An Unrecognized
+// Parameters cause's are echoes of ours, framing-checked only: call
+// Param.Valid before their typed accessors.
 func (c Cause) Params() ParamIter { return Params(c[4:]) }
 
 // Chunk is the chunk carried by an Unrecognized Chunk Type cause. It may be

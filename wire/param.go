@@ -108,7 +108,15 @@ func (p Param) U16(i int) uint16 { return be16(p[4+2*i:]) }
 // ChunkTypes is the list of a Supported Extensions or Chunk List parameter.
 func (p Param) ChunkTypes() []byte { return p[4:] }
 
-// Inner is the parameter carried by an Unrecognized Parameter parameter.
+// Valid reports whether p's layout is right for its type, so that its
+// typed accessors are safe. Parameters of a chunk ParseSCTP accepted are
+// valid already; the echoes inside an Unrecognized Parameter(s) parameter
+// or cause (Inner, Cause.Params) are framing-checked only: call Valid
+// before their typed accessors.
+func (p Param) Valid() bool { return len(p) >= 4 && p.validate(0) == nil }
+
+// Inner is the parameter carried by an Unrecognized Parameter parameter:
+// framing-checked only (see Valid).
 func (p Param) Inner() Param {
 	q, _, _ := tlvNext(p[4:])
 	return Param(q)

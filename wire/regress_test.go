@@ -2,6 +2,7 @@ package wire
 
 import (
 	"errors"
+	"net/netip"
 	"testing"
 )
 
@@ -61,5 +62,27 @@ func TestRoomOddLimit(t *testing.T) {
 		if len(b) > limit {
 			t.Errorf("limit %d: Room %d gave a %d-byte packet", limit, room, len(b))
 		}
+	}
+}
+
+// Echoed parameters are framing-checked only; Valid tells whether their
+// typed accessors are safe.
+func TestParamValid(t *testing.T) {
+	short := Param{0x80, 0x01, 0, 4}               // Zero Checksum Acceptable without its EDMID
+	addr := Param{0, 5, 0, 8, 198, 18, 0, 1}       // IPv4 address
+	badAddr := Param{0, 6, 0, 8, 0x20, 0x01, 0, 2} // "IPv6" of 4 bytes
+	if short.Valid() || badAddr.Valid() || !addr.Valid() || Param(nil).Valid() {
+		t.Errorf("Valid: short %v, badAddr %v, addr %v", short.Valid(), badAddr.Valid(), addr.Valid())
+	}
+}
+
+func TestParamAddrZeroIsAnError(t *testing.T) {
+	var w Builder
+	w.Start(nil, 1, 2, 3)
+	w.BeginInit(1, 65536, 1, 1, 1)
+	w.ParamAddr(netip.Addr{})
+	w.End()
+	if _, err := w.Finish(); !errors.Is(err, ErrValue) {
+		t.Errorf("zero address built: %v", err)
 	}
 }
