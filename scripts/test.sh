@@ -24,10 +24,9 @@ fi
 step "go vet"
 go vet ./...
 
-if [ -x scripts/check-bpf-generate.sh ] || [ -f scripts/check-bpf-generate.sh ]; then
-	step "generated BPF objects are current"
-	bash scripts/check-bpf-generate.sh
-fi
+step "generated code is current (BPF object, CRC32c assembly)"
+bash scripts/check-bpf-generate.sh
+bash scripts/check-crc32c-generate.sh
 
 step "go test"
 out=$(mktemp -d)
