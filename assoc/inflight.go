@@ -1,0 +1,271 @@
+package assoc
+
+import "github.com/sctp-xdp/sctp-xdp/wire"
+
+// outChunk is a DATA chunk sent and not yet covered by the Cumulative TSN
+// Ack (RFC 9260 6.2.1). Its user data stays in the send ring.
+type outChunk struct {
+	tsn      uint32
+	sid, ssn uint16
+	ppid     uint32
+	flags    uint8  // flagB, flagE, flagU
+	off, n   int    // user data in the send ring
+	seq      uint32 // the message's ring allocation, released with its E chunk
+	sentAt   int64
+	sends    uint8 // transmissions (Karn: RTT only from chunks sent once)
+	miss     uint8 // miss indications (7.2.4)
+	inFlight bool  // counted in flight
+	acked    bool  // gap-acked
+	retx     bool  // marked for retransmission
+	fastRtx  bool  // already fast-retransmitted once
+	gapNow   bool  // scratch: covered by the SACK being processed
+}
+
+// inflight is the list of outstanding chunks in TSN order: TSNs are
+// consecutive, so the chunk of TSN t sits at head + t - list[head].tsn.
+type inflight struct {
+	list      []outChunk
+	head      int
+	flight    int    // bytes in flight (sent, not acked, not marked for retransmission)
+	nGapAckd  int    // chunks gap-acked
+	nRetx     int    // chunks marked for retransmission
+	cumAck    uint32 // Cumulative TSN Ack Point
+	peerRwnd  int    // the peer's rwnd as we account it (6.2.1)
+	lastARwnd int    // a_rwnd of the last SACK (or INIT/INIT ACK)
+
+	inFR        bool   // fast recovery (7.2.4)
+	frExit      uint32 // its exit point: highest TSN outstanding when it began
+	fastPending bool   // a fast retransmission waits for a packet
+
+	rttPending bool // one RTT measurement per round trip (6.3.1)
+	rttTSN     uint32
+	errors     int  // association error count (8.1)
+	sackSeen   bool // a SACK arrived since the last T3 expiry (zero window probes, 6.1)
+}
+
+func (f *inflight) outstanding() int { return len(f.list) - f.head }
+
+// unacked counts the chunks neither cum- nor gap-acked.
+func (f *inflight) unacked() int { return f.outstanding() - f.nGapAckd }
+
+func (f *inflight) at(t uint32) *outChunk {
+	return &f.list[f.head+int(t-f.list[f.head].tsn)]
+}
+
+func (f *inflight) push(c outChunk) {
+	if f.head == len(f.list) {
+		f.list, f.head = f.list[:0], 0
+	} else if f.head > 64 && f.head > len(f.list)/2 {
+		k := copy(f.list, f.list[f.head:])
+		f.list, f.head = f.list[:k], 0
+	}
+	f.list = append(f.list, c)
+}
+
+func (a *Assoc) highestSent() uint32 { return a.localTSN - 1 }
+
+// recvSack processes a SACK (RFC 9260 6.2.1).
+func (a *Assoc) recvSack(now int64, s wire.SackChunk) bool {
+	switch a.state {
+	case Established, ShutdownPending, ShutdownReceived, ShutdownSent:
+	default:
+		a.Stats.NotInState++
+		return true
+	}
+	a.Stats.SacksReceived++
+	if s.NumGapBlocks() > 0 {
+		a.Stats.GapAcksReceived++
+	}
+	f := &a.fl
+	cum := s.CumTSNAck()
+	hs := a.highestSent()
+	// RFC 5062 4 / 9260 6.2.1: acknowledging a TSN never sent is an attack
+	// or a broken peer: abort with Protocol Violation.
+	if seqGT(cum, hs) {
+		a.protocolViolation()
+		return false
+	}
+	for i := 0; i < s.NumGapBlocks(); i++ {
+		if g := s.GapBlock(i); g.Start <= g.End && g.Start != 0 && seqGT(cum+uint32(g.End), hs) {
+			a.protocolViolation()
+			return false
+		}
+	}
+	if seqLT(cum, f.cumAck) { // 6.2.1 D i: an old, reordered SACK
+		return true
+	}
+	f.sackSeen = true
+	flightBefore := f.flight
+	cumAdvanced := seqGT(cum, f.cumAck)
+	acked := 0
+	var htna uint32 // highest TSN newly acknowledged (7.2.4, HTNA)
+	haveHTNA := false
+	ack := func(c *outChunk) {
+		acked += c.n
+		htna, haveHTNA = c.tsn, true
+		if c.inFlight {
+			f.flight -= c.n
+			c.inFlight = false
+		}
+		if c.retx {
+			c.retx = false
+			f.nRetx--
+		}
+		if f.rttPending && c.tsn == f.rttTSN {
+			f.rttPending = false
+			if c.sends == 1 { // Karn's rule (6.3.1 C5)
+				a.paths[a.primary].sample(now-c.sentAt, a.cfg)
+				a.noteRTO()
+			}
+		}
+	}
+	// The Cumulative TSN Ack: chunks leave the list, their ring space too.
+	for f.outstanding() > 0 && seqLE(f.list[f.head].tsn, cum) {
+		c := &f.list[f.head]
+		if c.acked {
+			f.nGapAckd--
+		} else {
+			ack(c)
+		}
+		if c.flags&flagE != 0 {
+			a.ring.release(c.seq)
+		}
+		f.head++
+	}
+	f.cumAck = cum
+	if f.rttPending && seqLE(f.rttTSN, cum) {
+		f.rttPending = false
+	}
+	// Gap Ack Blocks: only when there are some now or were before.
+	if f.outstanding() > 0 && (s.NumGapBlocks() > 0 || f.nGapAckd > 0) {
+		first := f.list[f.head].tsn
+		topGap := cum // highest TSN a gap block of this SACK covers
+		for i := 0; i < s.NumGapBlocks(); i++ {
+			g := s.GapBlock(i)
+			if g.Start == 0 || g.Start > g.End {
+				continue // invalid block: ignored
+			}
+			for t := cum + uint32(g.Start); seqLE(t, cum+uint32(g.End)); t++ {
+				if seqLT(t, first) {
+					continue
+				}
+				c := f.at(t)
+				c.gapNow = true
+				if seqGT(t, topGap) {
+					topGap = t
+				}
+				if !c.acked {
+					c.acked = true
+					f.nGapAckd++
+					ack(c)
+				}
+			}
+		}
+		newMiss := false
+		for i := f.head; i < len(f.list); i++ {
+			c := &f.list[i]
+			if c.gapNow {
+				c.gapNow = false
+				continue
+			}
+			if c.acked { // renege (6.2.1): treated as unacknowledged again
+				c.acked = false
+				f.nGapAckd--
+				continue
+			}
+			// 7.2.4: a miss indication for unacked TSNs below the highest
+			// newly acked one (HTNA); in fast recovery a SACK advancing
+			// the cumulative ack counts for every TSN it reports missing
+			// (below its highest gap-acked TSN).
+			below := haveHTNA && seqLT(c.tsn, htna)
+			if f.inFR && cumAdvanced {
+				below = seqLT(c.tsn, topGap)
+			}
+			if below && !c.retx && !c.acked {
+				if c.miss < 255 {
+					c.miss++
+				}
+				if c.miss >= 3 && !c.fastRtx {
+					c.fastRtx = true
+					a.markRetx(c)
+					a.Stats.FastRetransmits++
+					newMiss = true
+				}
+			}
+		}
+		if newMiss {
+			a.fastRetransmit(now)
+		}
+	}
+	if f.inFR && seqGE(cum, f.frExit) {
+		f.inFR = false
+	}
+	p := &a.paths[a.primary]
+	if !f.inFR {
+		p.cc.OnAck(now, acked, flightBefore, cumAdvanced)
+	}
+	// 6.2.1 D iv: rwnd = a_rwnd less the bytes still in flight.
+	f.lastARwnd = int(s.ARwnd())
+	f.peerRwnd = max(f.lastARwnd-f.flight, 0)
+	if acked > 0 {
+		f.errors = 0 // 8.1: new data acknowledged
+	}
+	a.afterAck(now, cumAdvanced)
+	return true
+}
+
+func seqGE(a, b uint32) bool { return int32(a-b) >= 0 }
+
+// afterAck runs the timer rules and the shutdown checks after any
+// acknowledgement (SACK or SHUTDOWN's Cumulative TSN Ack).
+func (a *Assoc) afterAck(now int64, cumAdvanced bool) {
+	f := &a.fl
+	if f.unacked() == 0 {
+		a.t3.stop() // 6.3.2 R2
+		if f.outstanding() == 0 {
+			a.paths[a.primary].cc.OnAllAcked()
+		}
+	} else if cumAdvanced {
+		a.t3.start(now, a.RTO()) // R3
+		a.t3.n = 0
+	}
+	a.burst = 0
+	a.maybeFinishShutdown(now)
+}
+
+// ackCum applies a SHUTDOWN's Cumulative TSN Ack (RFC 9260 9.2) as a SACK
+// without gap blocks and without changing the peer's window.
+func (a *Assoc) ackCum(now int64, cum uint32) {
+	f := &a.fl
+	if seqGT(cum, a.highestSent()) || !seqGT(cum, f.cumAck) {
+		return
+	}
+	for f.outstanding() > 0 && seqLE(f.list[f.head].tsn, cum) {
+		c := &f.list[f.head]
+		if c.acked {
+			f.nGapAckd--
+		} else if c.inFlight {
+			f.flight -= c.n
+		}
+		if c.retx {
+			f.nRetx--
+		}
+		if c.flags&flagE != 0 {
+			a.ring.release(c.seq)
+		}
+		f.head++
+	}
+	f.cumAck = cum
+	f.peerRwnd = max(f.lastARwnd-f.flight, 0)
+	f.errors = 0
+	a.afterAck(now, true)
+}
+
+// protocolViolation aborts the association (RFC 5062 4, RFC 9260 3.3.10.13).
+func (a *Assoc) protocolViolation() {
+	a.Stats.ProtocolViolations++
+	a.out.clear()
+	a.sendAbort(wire.CauseProtocolViolation, []byte("SACK for a TSN not sent"))
+	a.close()
+	a.events.push(Event{Type: EventCommLost, State: Closed, Cause: wire.CauseProtocolViolation})
+}
