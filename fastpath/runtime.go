@@ -196,7 +196,7 @@ func (rr routeResolver) Resolve(src, dst netip.Addr) (NextHop, error) {
 	if err != nil {
 		return NextHop{}, err
 	}
-	return NextHop{SrcMAC: h.SrcMAC, DstMAC: h.DstMAC}, nil
+	return NextHop{SrcMAC: h.SrcMAC, DstMAC: h.DstMAC, Src: h.Src}, nil
 }
 
 // AddEndpoint steers SCTP to (addr, port) into the pollers; the unspecified

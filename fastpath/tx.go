@@ -12,9 +12,10 @@ import (
 // the Ethernet and IP headers (Ethernet 14 + IPv6 40, rounded up).
 const Headroom = 64
 
-// NextHop is what framing needs beyond the IP addresses.
+// NextHop is what framing needs beyond the destination address.
 type NextHop struct {
 	SrcMAC, DstMAC [6]byte
+	Src            netip.Addr // the kernel's source address for the destination
 }
 
 // Resolver gives the next hop of a destination; the AF_XDP runtime backs it
@@ -56,7 +57,8 @@ func (c *Ctx) NewPacket() []byte {
 
 // Send frames pkt (the buffer from NewPacket, with an SCTP packet appended)
 // with IP and Ethernet headers from src to dst and queues it for this batch.
-// ecn is the IP header's ECN field.
+// An invalid src takes the route's source address. ecn is the IP header's
+// ECN field.
 func (c *Ctx) Send(pkt []byte, src, dst netip.Addr, ecn uint8) error {
 	p := c.p
 	if err := p.checkPending(pkt); err != nil {
@@ -67,6 +69,9 @@ func (c *Ctx) Send(pkt []byte, src, dst netip.Addr, ecn uint8) error {
 		p.ctr.txUnresolved.inc()
 		p.dropPending()
 		return err
+	}
+	if !src.IsValid() {
+		src = hop.Src
 	}
 	eth := wire.EthernetHeader{Destination: hop.DstMAC, Source: hop.SrcMAC}
 	return p.frame(pkt, &eth, src, dst, ecn)
