@@ -27,7 +27,7 @@ func BenchmarkIdleRuntimeCPU(b *testing.B) {
 	const idle = 2 * time.Second
 	time.Sleep(idle)
 	unix.Getrusage(unix.RUSAGE_SELF, &r1)
-	cpu := time.Duration(r1.Utime.Nano()+r1.Stime.Nano()-r0.Utime.Nano()-r0.Stime.Nano())
+	cpu := time.Duration(r1.Utime.Nano() + r1.Stime.Nano() - r0.Utime.Nano() - r0.Stime.Nano())
 	b.ReportMetric(100*cpu.Seconds()/idle.Seconds(), "%cpu-idle")
 	b.ReportMetric(0, "ns/op")
 }

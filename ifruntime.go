@@ -1,0 +1,99 @@
+package sctpxdp
+
+import (
+	"crypto/rand"
+	"fmt"
+	"sync"
+
+	"github.com/sctp-xdp/sctp-xdp/fastpath"
+)
+
+// ifaceRuntime is the fastpath runtime of one interface, shared by every
+// endpoint on it (design.md section 3), with the protocol handler of each
+// poller.
+type ifaceRuntime struct {
+	key      ifaceKey
+	rt       *fastpath.Runtime
+	handlers []*pollerHandler
+	cookie   []byte // the State Cookie key, shared by the pollers' engines
+	refs     int    // endpoints using it; guarded by ifaces.Mutex
+	ports    map[uint16]bool
+}
+
+type ifaceKey struct{ netns, iface string }
+
+var ifaces = struct {
+	sync.Mutex
+	m map[ifaceKey]*ifaceRuntime
+}{m: map[ifaceKey]*ifaceRuntime{}}
+
+// acquireRuntime returns the interface's runtime, opening it for the first
+// endpoint, and reserves port on it (0: an ephemeral port, returned).
+func acquireRuntime(cfg *Config, port uint16) (*ifaceRuntime, uint16, error) {
+	ifaces.Lock()
+	defer ifaces.Unlock()
+	k := ifaceKey{cfg.NetNS, cfg.Interface}
+	ir := ifaces.m[k]
+	if ir == nil {
+		ir = &ifaceRuntime{key: k, cookie: make([]byte, 32), ports: map[uint16]bool{}}
+		if _, err := rand.Read(ir.cookie); err != nil {
+			return nil, 0, err
+		}
+		rt, err := fastpath.OpenRuntime(fastpath.RuntimeConfig{Interface: cfg.Interface, NetNS: cfg.NetNS,
+			Queues: cfg.Queues, NewHandler: ir.newHandler})
+		if err != nil {
+			return nil, 0, fmt.Errorf("sctp-xdp: opening %s: %w", cfg.Interface, err)
+		}
+		ir.rt = rt
+		ifaces.m[k] = ir
+	}
+	if port == 0 {
+		port = ir.freePortLocked()
+	}
+	if port == 0 || ir.ports[port] {
+		if ir.refs == 0 {
+			ir.closeLocked()
+		}
+		return nil, 0, fmt.Errorf("%w: port %d on %s", ErrAddrInUse, port, cfg.Interface)
+	}
+	ir.ports[port] = true
+	ir.refs++
+	return ir, port, nil
+}
+
+func (ir *ifaceRuntime) newHandler(q int) fastpath.Handler {
+	h := &pollerHandler{q: q, ir: ir, ports: map[uint16]*portEngine{}, assocs: map[assocKey]*Assoc{}}
+	ir.handlers = append(ir.handlers, h)
+	return h
+}
+
+// release gives back port; the last endpoint closes the runtime (detach).
+func (ir *ifaceRuntime) release(port uint16) error {
+	ifaces.Lock()
+	defer ifaces.Unlock()
+	delete(ir.ports, port)
+	ir.refs--
+	if ir.refs > 0 {
+		return nil
+	}
+	return ir.closeLocked()
+}
+
+func (ir *ifaceRuntime) closeLocked() error {
+	delete(ifaces.m, ir.key)
+	return ir.rt.Close()
+}
+
+// freePortLocked picks an unused ephemeral port (RFC 6335's dynamic
+// range), or 0.
+func (ir *ifaceRuntime) freePortLocked() uint16 {
+	var b [2]byte
+	for i := 0; i < 1000; i++ {
+		rand.Read(b[:])
+		p := 49152 + (uint16(b[0])<<8|uint16(b[1]))%16384
+		if !ir.ports[p] {
+			return p
+		}
+	}
+	return 0
+}

@@ -1,0 +1,76 @@
+package sctpxdp_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	sctpxdp "github.com/sctp-xdp/sctp-xdp"
+	"github.com/sctp-xdp/sctp-xdp/internal/testbed"
+)
+
+// TestUsrsctpToOurServer: usrsctp's tsctp (the reference stack) sends
+// 10 000 messages of 100 bytes to our endpoint, which reads them all; the
+// capture on the peer's end dissects cleanly.
+func TestUsrsctpToOurServer(t *testing.T) {
+	srvLink, cliLink := pair(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	ep, err := sctpxdp.Listen(sctpxdp.Config{Interface: srvLink.Name, NetNS: srvLink.NS.Path(), Port: 5001})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ep.Close()
+	const n = 10000
+	got := make(chan int, 1)
+	go func() {
+		a, err := ep.Accept(ctx)
+		if err != nil {
+			got <- -1
+			return
+		}
+		buf := make([]byte, 4096)
+		count := 0
+		for {
+			m, info, err := a.RecvMsg(ctx, buf)
+			if err != nil {
+				break
+			}
+			if m != 100 || !info.EOR {
+				t.Errorf("message %d: %d bytes", count, m)
+			}
+			count++
+		}
+		got <- count
+	}()
+	capture := testbed.StartCapture(t, cliLink.NS, cliLink.Name, "sctp")
+	out := cliLink.NS.Run(t, testbed.USRSCTP("tsctp"), "-E", "0", "-n", "10000", "-l", "100", "-p", "5001", srvLink.IPv4.String())
+	if !strings.Contains(out, "Sending of 10000 messages") {
+		t.Fatalf("tsctp:\n%s", out)
+	}
+	select {
+	case c := <-got:
+		if c != n {
+			t.Errorf("received %d messages, want %d", c, n)
+		}
+	case <-ctx.Done():
+		t.Fatal("server did not see the association end")
+	}
+	pkts := testbed.Dissect(t, capture.Stop(t), "sctp.chunk_type", "sctp.data_tsn", "sctp.data_e_bit")
+	tsns := map[string]bool{}
+	aborts := 0
+	for _, p := range pkts {
+		for _, c := range p["sctp.chunk_type"] {
+			if c == "6" {
+				aborts++
+			}
+		}
+		for _, tsn := range p["sctp.data_tsn"] {
+			tsns[tsn] = true
+		}
+	}
+	if len(tsns) != n || aborts != 0 {
+		t.Errorf("capture: %d distinct TSNs (want %d), %d ABORTs", len(tsns), n, aborts)
+	}
+}
