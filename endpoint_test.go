@@ -12,8 +12,14 @@ import (
 	"time"
 
 	sctpxdp "github.com/sctp-xdp/sctp-xdp"
+	"github.com/sctp-xdp/sctp-xdp/assoc"
 	"github.com/sctp-xdp/sctp-xdp/internal/testbed"
 )
+
+// noDelay turns Nagle off for request/response tests (SCTP_NODELAY), as
+// signalling applications do: with Nagle each echo would wait for the
+// peer's delayed SACK.
+var noDelay = assoc.Config{NoDelay: true}
 
 // pair is a server namespace and a client namespace joined by a veth.
 func pair(t *testing.T) (srv, cli *testbed.Link) {
@@ -55,7 +61,7 @@ func TestEchoOverVeth(t *testing.T) {
 	srvLink, cliLink := pair(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	ep, err := sctpxdp.Listen(sctpxdp.Config{Interface: srvLink.Name, NetNS: srvLink.NS.Path(), Port: 5001})
+	ep, err := sctpxdp.Listen(sctpxdp.Config{Interface: srvLink.Name, NetNS: srvLink.NS.Path(), Port: 5001, Assoc: noDelay})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +69,7 @@ func TestEchoOverVeth(t *testing.T) {
 	go echoServer(t, ep, ctx)
 	for _, dst := range []netip.Addr{srvLink.IPv4, srvLink.IPv6} {
 		t.Run(dst.String(), func(t *testing.T) {
-			a, err := sctpxdp.Dial(ctx, sctpxdp.Config{Interface: cliLink.Name, NetNS: cliLink.NS.Path()},
+			a, err := sctpxdp.Dial(ctx, sctpxdp.Config{Interface: cliLink.Name, NetNS: cliLink.NS.Path(), Assoc: noDelay},
 				netip.AddrPortFrom(dst, 5001))
 			if err != nil {
 				t.Fatal(err)

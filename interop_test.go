@@ -1,7 +1,9 @@
 package sctpxdp_test
 
 import (
+	"bytes"
 	"context"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -72,5 +74,37 @@ func TestUsrsctpToOurServer(t *testing.T) {
 	}
 	if len(tsns) != n || aborts != 0 {
 		t.Errorf("capture: %d distinct TSNs (want %d), %d ABORTs", len(tsns), n, aborts)
+	}
+}
+
+// TestOurClientToUsrsctpEcho: our Dial to usrsctp's echo_server (port 7),
+// IPv4 and IPv6, messages up to its 10 240-byte limit echoed byte for byte
+// on several streams, then a graceful shutdown.
+func TestOurClientToUsrsctpEcho(t *testing.T) {
+	srvLink, cliLink := pair(t)
+	srvLink.NS.Start(t, testbed.USRSCTP("echo_server"))
+	time.Sleep(500 * time.Millisecond) // it binds
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	for _, dst := range []netip.Addr{srvLink.IPv4, srvLink.IPv6} {
+		a, err := sctpxdp.Dial(ctx, sctpxdp.Config{Interface: cliLink.Name, NetNS: cliLink.NS.Path(), Assoc: noDelay},
+			netip.AddrPortFrom(dst, 7))
+		if err != nil {
+			t.Fatalf("dial %v: %v", dst, err)
+		}
+		buf := make([]byte, 16<<10)
+		for i := 0; i < 200; i++ {
+			msg := bytes.Repeat([]byte{byte(i)}, 1+(i*53)%10240)
+			if err := a.SendMsg(ctx, sctpxdp.SndInfo{Stream: uint16(i % 3)}, msg); err != nil {
+				t.Fatalf("%v send %d: %v", dst, i, err)
+			}
+			n, info, err := a.RecvMsg(ctx, buf)
+			if err != nil || !bytes.Equal(buf[:n], msg) || !info.EOR {
+				t.Fatalf("%v echo %d: %d bytes (want %d), %v", dst, i, n, len(msg), err)
+			}
+		}
+		if err := a.Close(); err != nil {
+			t.Errorf("%v: close: %v", dst, err)
+		}
 	}
 }
