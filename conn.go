@@ -46,7 +46,8 @@ type Assoc struct {
 	err                error // why it closed; valid once closed is closed
 	readable, writable chan struct{}
 	wantWrite          atomic.Bool
-	ownsEndpoint       bool // made by the package-level Dial
+	ownsEndpoint       bool        // made by the package-level Dial
+	final              assoc.Stats // the counts when it ended (set on the poller before closed)
 }
 
 func newAssoc(e *Endpoint, h *pollerHandler) *Assoc {
@@ -188,6 +189,29 @@ func (a *Assoc) release() {
 		a.ownsEndpoint = false
 		go a.ep.Close()
 	}
+}
+
+// Stats returns the association's counters (Solaris' SCTP_GET_ASSOC_STATS
+// fields and more); after the end, the last ones.
+func (a *Assoc) Stats() assoc.Stats {
+	select {
+	case <-a.closed:
+		return a.final
+	default:
+	}
+	a.mu.Lock()
+	a.req = assocReq{a: a, kind: reqStats}
+	err := a.call()
+	st := a.req.stats
+	a.mu.Unlock()
+	if err != nil { // it ended meanwhile: closed is closed or about to be
+		select {
+		case <-a.closed:
+			return a.final
+		case <-time.After(time.Second):
+		}
+	}
+	return st
 }
 
 // Err is why the association ended (nil after a graceful shutdown), once

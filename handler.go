@@ -50,6 +50,7 @@ const (
 	reqRecv
 	reqShutdown
 	reqAbort
+	reqStats
 )
 
 // assocReq is an Assoc's one request in flight (its mutex serialises them).
@@ -61,10 +62,11 @@ type assocReq struct {
 	send  SndInfo
 	buf   []byte
 	// results
-	n    int
-	info assoc.RecvInfo
-	ok   bool
-	err  error
+	n     int
+	info  assoc.RecvInfo
+	ok    bool
+	stats assoc.Stats
+	err   error
 }
 
 func (h *pollerHandler) HandlePacket(c *fastpath.Ctx, p *fastpath.Packet) {
@@ -156,6 +158,8 @@ func (h *pollerHandler) assocRequest(c *fastpath.Ctx, r *assocReq) {
 		r.err = a.eng.Shutdown(c.Now)
 	case r.kind == reqAbort:
 		r.err = a.eng.Abort(c.Now, nil)
+	case r.kind == reqStats:
+		r.stats = a.eng.Stats
 	}
 	if pe != nil {
 		pe.dirty = true
@@ -248,6 +252,7 @@ func (h *pollerHandler) event(c *fastpath.Ctx, pe *portEngine, as *assoc.Assoc, 
 		}
 		h.publish(pe, as, -1)
 		delete(h.assocs, as)
+		a.final = as.Stats
 		a.finish(err)
 	}
 }

@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/netip"
+	"strings"
+	"sync"
+
+	sctpxdp "github.com/sctp-xdp/sctp-xdp"
+)
+
+type serveFlags struct {
+	iface, netns, addrs, mode string
+	port                      uint
+	queues                    int
+}
+
+func parseServe(args []string) (*serveFlags, error) {
+	f := &serveFlags{}
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.StringVar(&f.iface, "iface", "", "network interface (required)")
+	fs.StringVar(&f.netns, "netns", "", "network namespace of the interface (an `ip netns` name or a path)")
+	fs.StringVar(&f.addrs, "addr", "", "local addresses, comma-separated (default: every address of the interface)")
+	fs.UintVar(&f.port, "port", 5001, "SCTP port")
+	fs.StringVar(&f.mode, "mode", "echo", "echo or discard")
+	fs.IntVar(&f.queues, "queues", 0, "queues to use (default: all)")
+	if err := fs.Parse(args); err != nil {
+		return nil, errUsage
+	}
+	if f.iface == "" {
+		return nil, fmt.Errorf("--iface is required")
+	}
+	if f.mode != "echo" && f.mode != "discard" {
+		return nil, fmt.Errorf("--mode must be echo or discard, not %q", f.mode)
+	}
+	if f.port == 0 || f.port > 65535 {
+		return nil, fmt.Errorf("--port must be 1 to 65535")
+	}
+	return f, nil
+}
+
+func (f *serveFlags) config() (sctpxdp.Config, error) {
+	cfg := sctpxdp.Config{Interface: f.iface, NetNS: f.netns, Port: uint16(f.port), Queues: f.queues}
+	cfg.Assoc.NoDelay = true
+	for _, s := range strings.Split(f.addrs, ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return cfg, fmt.Errorf("--addr: %w", err)
+		}
+		cfg.Addrs = append(cfg.Addrs, a)
+	}
+	return cfg, nil
+}
+
+func runServe(ctx context.Context, args []string, log *slog.Logger) error {
+	f, err := parseServe(args)
+	if err != nil {
+		return err
+	}
+	cfg, err := f.config()
+	if err != nil {
+		return err
+	}
+	ep, err := sctpxdp.Listen(cfg)
+	if err != nil {
+		return err
+	}
+	log.Info("serving", "iface", f.iface, "port", ep.Port(), "mode", f.mode)
+	serve(ctx, ep, f.mode, log)
+	log.Info("shutting down: graceful shutdown of every association, then ABORT")
+	return ep.Close()
+}
+
+// serve accepts associations and echoes or discards their messages until
+// ctx ends.
+func serve(ctx context.Context, ep *sctpxdp.Endpoint, mode string, log *slog.Logger) {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for {
+		a, err := ep.Accept(ctx)
+		if err != nil {
+			return
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			buf := make([]byte, 256<<10)
+			for {
+				n, info, err := a.RecvMsg(ctx, buf)
+				if err != nil {
+					if !errors.Is(err, io.EOF) && !errors.Is(err, context.Canceled) {
+						log.Warn("association ended", "err", err)
+					}
+					return
+				}
+				if mode == "echo" {
+					if err := a.SendMsg(ctx, sctpxdp.SndInfo{Stream: info.Stream, PPID: info.PPID, Unordered: info.Unordered}, buf[:n]); err != nil {
+						return
+					}
+				}
+			}
+		}()
+	}
+}
