@@ -27,8 +27,8 @@ func runDemo(ctx context.Context, args []string, log *slog.Logger) error {
 	if *size < 1 || *size > 256<<10 || *duration <= 0 {
 		return fmt.Errorf("--size must be 1 to %d and --duration positive", 256<<10)
 	}
-	if err := testbed.Check(); err != nil {
-		return fmt.Errorf("%w\n(run as root after scripts/deps.sh)", err)
+	if err := testbed.CheckHost(); err != nil {
+		return fmt.Errorf("%w (run as root)", err)
 	}
 	testbed.Sweep() // what a killed demo left
 	srvNS, err := testbed.CreateNetns()

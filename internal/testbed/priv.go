@@ -83,8 +83,29 @@ func RequirePriv(t testing.TB) {
 	t.Log(PrivMarker)
 }
 
-// Check reports why privileged tests cannot run here, or nil.
+// Check reports why privileged tests cannot run here, or nil: CheckHost,
+// and the peers and tools tests use (scripts/deps.sh installs them).
 func Check() error {
+	if err := CheckHost(); err != nil {
+		return err
+	}
+	for _, tool := range []string{"tshark"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			return fmt.Errorf("%s not found (run scripts/deps.sh): %w", tool, err)
+		}
+	}
+	if _, err := os.Stat(Python3); err != nil {
+		return fmt.Errorf("%s not found (run scripts/deps.sh): %w", Python3, err)
+	}
+	if _, err := os.Stat(USRSCTP("tsctp")); err != nil {
+		return fmt.Errorf("usrsctp examples not installed (run scripts/deps.sh): %w", err)
+	}
+	return nil
+}
+
+// CheckHost reports why namespaces, veth pairs and AF_XDP cannot be used
+// here (capabilities, ip(8), the kernel), or nil: what the demo needs.
+func CheckHost() error {
 	eff, err := effectiveCaps()
 	if err != nil {
 		return err
@@ -98,16 +119,8 @@ func Check() error {
 	if len(missing) > 0 {
 		return fmt.Errorf("missing capabilities: %s", strings.Join(missing, ", "))
 	}
-	for _, tool := range []string{"ip", "tshark"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			return fmt.Errorf("%s not found (run scripts/deps.sh): %w", tool, err)
-		}
-	}
-	if _, err := os.Stat(Python3); err != nil {
-		return fmt.Errorf("%s not found (run scripts/deps.sh): %w", Python3, err)
-	}
-	if _, err := os.Stat(USRSCTP("tsctp")); err != nil {
-		return fmt.Errorf("usrsctp examples not installed (run scripts/deps.sh): %w", err)
+	if _, err := exec.LookPath("ip"); err != nil {
+		return fmt.Errorf("ip(8) not found (install iproute2): %w", err)
 	}
 	fd, err := unix.Socket(unix.AF_XDP, unix.SOCK_RAW|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
