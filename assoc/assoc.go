@@ -2,6 +2,7 @@ package assoc
 
 import (
 	"net/netip"
+	"slices"
 
 	"github.com/sctp-xdp/sctp-xdp/wire"
 )
@@ -25,8 +26,14 @@ type Assoc struct {
 	peerAdapt    uint32
 	hasPeerAdapt bool
 
-	paths   []path // one per peer address; paths[primary] is used for now
-	primary int
+	paths   []path // one per peer address (multihome.go)
+	primary int    // the user's primary path (SetPrimary)
+	tx      int    // the path new DATA takes: the primary or its stand-in
+	rtx     int    // the alternate path for retransmissions after T3-rtx (6.4), or -1
+
+	hbBuf     [wire.ParamHeaderLen + hbInfoLen]byte // HEARTBEAT info scratch
+	hbBurstAt int64                                 // HB.Max.Burst window start (5.4)
+	hbBurstN  int                                   // HEARTBEATs to unconfirmed paths in it
 
 	initChunk  []byte // our INIT, for T1-init retransmission
 	cookie     []byte // the State Cookie to echo, for T1-cookie retransmission
@@ -61,7 +68,7 @@ type Assoc struct {
 }
 
 func newAssoc(r *Responder) *Assoc {
-	return &Assoc{cfg: r.cfg, resp: r, localPort: r.cfg.LocalPort}
+	return &Assoc{cfg: r.cfg, resp: r, localPort: r.cfg.LocalPort, rtx: -1}
 }
 
 // State is the association's state.
@@ -96,32 +103,42 @@ func (a *Assoc) Streams() (out, in uint16) { return a.os, a.mis }
 // PeerAdaptation gives the peer's Adaptation Code Point, if it sent one.
 func (a *Assoc) PeerAdaptation() (uint32, bool) { return a.peerAdapt, a.hasPeerAdapt }
 
-// RTO is the primary path's current retransmission timeout in ns.
+// RTO is the current path's retransmission timeout in ns (the primary's
+// unless it failed over).
 func (a *Assoc) RTO() int64 {
 	if len(a.paths) == 0 {
 		return int64(a.cfg.RTOInitial)
 	}
-	return a.paths[a.primary].rto
+	return a.paths[a.tx].rto
 }
 
 // NextEvent pops the next user notification.
 func (a *Assoc) NextEvent() (Event, bool) { return a.events.pop() }
 
-// sctpLimit is the largest SCTP packet for the primary path.
+// sctpLimit is the largest SCTP packet for the path DATA takes now.
 func (a *Assoc) sctpLimit() int {
 	if len(a.paths) == 0 {
 		return a.cfg.PMTU - 40
 	}
-	p := &a.paths[a.primary]
+	p := &a.paths[a.dataPath()]
 	return p.mtu - p.ipHeaderLen()
 }
 
-// pathMTU is the primary path's MTU.
+// pathMTU is the MTU of the path DATA takes now.
 func (a *Assoc) pathMTU() int {
 	if len(a.paths) == 0 {
 		return a.cfg.PMTU
 	}
-	return a.paths[a.primary].mtu
+	return a.paths[a.dataPath()].mtu
+}
+
+// dataPath is the path the next DATA packet takes: the alternate chosen
+// for retransmissions while some are marked (6.4), else a.tx.
+func (a *Assoc) dataPath() int {
+	if a.fl.nRetx > 0 && a.rtx >= 0 && a.rtx < len(a.paths) && a.paths[a.rtx].state == PathActive {
+		return a.rtx
+	}
+	return a.tx
 }
 
 // resetSend forgets every queued and outstanding message (a restart,
@@ -160,10 +177,11 @@ func (a *Assoc) dst() netip.Addr {
 	if len(a.paths) == 0 {
 		return netip.Addr{}
 	}
-	return a.paths[a.primary].addr
+	return a.paths[a.tx].addr
 }
 
 func (a *Assoc) pathOf(addr netip.Addr) *path {
+	addr = addr.Unmap()
 	for i := range a.paths {
 		if a.paths[i].addr == addr {
 			return &a.paths[i]
@@ -172,13 +190,29 @@ func (a *Assoc) pathOf(addr netip.Addr) *path {
 	return nil
 }
 
-func (a *Assoc) addPath(addr netip.Addr) {
+// addPath adds a peer address; confirmed ones are those the user gave
+// Connect and the source of the INIT we answered (RFC 9260 5.4 rules 1
+// and 2), the others wait for a HEARTBEAT ACK.
+//
+// An IPv4-mapped IPv6 address is kept as the IPv4 address it stands for
+// (RFC 9260 5.1.2: IPv4 addresses travel as IPv4 Address parameters, and
+// packets from the peer arrive over IPv4).
+//
+// A listed address of a family none of our LocalAddrs has is not kept: we
+// could never reach it (5.1.2 ties the addresses used to the types both
+// ends support).
+func (a *Assoc) addPath(addr netip.Addr, confirmed bool) {
+	addr = addr.Unmap()
+	if !confirmed && len(a.cfg.LocalAddrs) > 0 &&
+		!slices.ContainsFunc(a.cfg.LocalAddrs, func(l netip.Addr) bool { return l.Unmap().Is4() == addr.Is4() }) {
+		return
+	}
 	if usableAddr(addr) && a.pathOf(addr) == nil {
-		a.paths = append(a.paths, newPath(addr, a.cfg))
+		a.paths = append(a.paths, newPath(addr, a.cfg, confirmed))
 	}
 }
 
-// queue starts a chunk item to the primary path with the peer's tag.
+// queue starts a chunk item to the current path with the peer's tag.
 func (a *Assoc) queue() *wire.Builder { return a.out.begin(a.localPort, a.peerPort, a.peerTag) }
 
 func (a *Assoc) commit() { a.out.commit(a.dst(), false) }
@@ -195,6 +229,10 @@ func (a *Assoc) close() {
 	a.tSack.stop()
 	a.pl.timer.stop()
 	a.pl.pending = false
+	for i := range a.paths {
+		a.paths[i].hb.stop()
+		a.paths[i].hbOut = false
+	}
 }
 
 // Done reports whether the association has ended and has nothing left to

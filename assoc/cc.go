@@ -97,3 +97,6 @@ func (c *rfcCC) OnTimeout(now int64) {
 	c.cwnd = c.mtu
 	c.pba = 0
 }
+
+// Ssthresh exposes the slow start threshold (PathInfo).
+func (c *rfcCC) Ssthresh() int { return c.ssthresh }

@@ -25,6 +25,8 @@ const (
 	DefaultAssocMaxRetrans    = 10
 	DefaultValidCookieLife    = 60 * time.Second
 	DefaultHBInterval         = 30 * time.Second
+	DefaultPathMaxRetrans     = 5 // Path.Max.Retrans
+	DefaultHBMaxBurst         = 1 // HB.Max.Burst
 
 	DefaultOutStreams    = 10
 	DefaultMaxInStreams  = 2048
@@ -55,8 +57,35 @@ type Config struct {
 	MaxInitRetransmits         int // Max.Init.Retransmits
 	AssocMaxRetrans            int // Association.Max.Retrans
 	ValidCookieLife            time.Duration
-	HBInterval                 time.Duration // kept for issue 9 (heartbeats)
-	MaxCookiePreservative      time.Duration
+	HBInterval                 time.Duration // HB.interval (RFC 9260 8.3); default 30 s
+	// PathMaxRetrans is Path.Max.Retrans (RFC 9260 8.2): a path whose
+	// error counter exceeds it is inactive; default 5.
+	PathMaxRetrans int
+	// PFMaxRetrans is PotentiallyFailed.Max.Retrans (RFC 7829 5.1): a path
+	// whose error counter exceeds it is potentially failed and DATA moves
+	// to another active path. The default 0 means "potentially failed on
+	// the first timeout", the value RFC 7829 7 recommends for fast
+	// failover; a negative value turns the PF state off (the plain RFC
+	// 9260 behaviour: retransmissions go to an alternate path, new DATA
+	// stays on the primary until it is inactive).
+	PFMaxRetrans int
+	// PrimarySwitchover (RFC 7829 6, "Primary Path Switchover"): once the
+	// primary's error counter exceeds PSMaxRetrans, the active path DATA
+	// failed over to becomes the primary (ADDR_MADE_PRIM), so DATA stays
+	// there when the old primary comes back. Off by default: DATA returns
+	// to the primary (RFC 9260 6.4.1). PSMaxRetrans must be at least
+	// PFMaxRetrans.
+	PrimarySwitchover bool
+	PSMaxRetrans      int
+	// HBMaxBurst is HB.Max.Burst (RFC 9260 5.4, 16): HEARTBEATs to
+	// unconfirmed addresses per RTO; default 1.
+	HBMaxBurst int
+	// DisableHeartbeats turns the periodic HEARTBEAT of idle confirmed
+	// paths off (SPP_HB_DISABLE for every path; Assoc.SetHeartbeat per
+	// path). Unconfirmed addresses are still probed to confirm them, and
+	// potentially-failed or inactive ones to find them back.
+	DisableHeartbeats     bool
+	MaxCookiePreservative time.Duration
 
 	// Adaptation, if HasAdaptation, is sent in INIT and INIT ACK (RFC 5061 4.2.6).
 	HasAdaptation bool
@@ -159,6 +188,18 @@ func (c *Config) Validate() error {
 	}
 	if c.AssocMaxRetrans == 0 {
 		c.AssocMaxRetrans = DefaultAssocMaxRetrans
+	}
+	if c.PathMaxRetrans == 0 {
+		c.PathMaxRetrans = DefaultPathMaxRetrans
+	}
+	if c.HBMaxBurst == 0 {
+		c.HBMaxBurst = DefaultHBMaxBurst
+	}
+	if c.PrimarySwitchover && c.PSMaxRetrans < max(c.PFMaxRetrans, 0) {
+		return fmt.Errorf("%w: PSMaxRetrans %d below PFMaxRetrans %d (RFC 7829 6)", ErrConfig, c.PSMaxRetrans, c.PFMaxRetrans)
+	}
+	if c.HBInterval < 0 || c.PathMaxRetrans < 0 || c.HBMaxBurst < 0 {
+		return fmt.Errorf("%w: negative HBInterval, PathMaxRetrans or HBMaxBurst", ErrConfig)
 	}
 	if c.MaxInitRetransmits < 0 || c.AssocMaxRetrans < 0 {
 		return fmt.Errorf("%w: negative retransmission limit", ErrConfig)

@@ -20,5 +20,12 @@
 // SACK (sack.go), bounds memory by the advertised window (rwnd.go) and
 // reassembles and orders messages for Recv (reassembly.go). PMTU comes
 // from ICMP (pmtu.go) or probing (plpmtud.go). Counters are in stats.go.
-// Steady state allocates nothing. Multi-homing paths come with issue 9.
+// Steady state allocates nothing.
+//
+// Multi-homing (RFC 9260 5.4, 6.4, 8.1-8.3; RFC 7829): one path per peer
+// address (path.go) with its own RTO, congestion window, PMTU, error
+// counter and state (unconfirmed, active, potentially failed, inactive);
+// HEARTBEATs with a 64-bit nonce confirm addresses and watch idle or
+// failing paths (heartbeat.go); DATA takes the user's primary path, fails
+// over to an alternate and comes back (multihome.go).
 package assoc

@@ -1,6 +1,10 @@
 package assoc
 
-import "github.com/sctp-xdp/sctp-xdp/wire"
+import (
+	"net/netip"
+
+	"github.com/sctp-xdp/sctp-xdp/wire"
+)
 
 // EventType names a user notification (RFC 6458 6.1 shapes them).
 type EventType uint8
@@ -15,10 +19,18 @@ const (
 	EventRemoteError                       // SCTP_REMOTE_ERROR: an ERROR chunk arrived
 	EventAdaptation                        // SCTP_ADAPTATION_INDICATION: the peer's code point
 	EventShutdown                          // SCTP_SHUTDOWN_EVENT: the peer sent SHUTDOWN
+
+	// SCTP_PEER_ADDR_CHANGE (RFC 6458 6.1.2), Event.Addr names the address.
+	EventAddrAvailable         // ADDR_AVAILABLE: an inactive or PF path answered again
+	EventAddrUnreachable       // ADDR_UNREACHABLE: Path.Max.Retrans exceeded (RFC 9260 8.2)
+	EventAddrPotentiallyFailed // ADDR_POTENTIALLY_FAILED: PF threshold exceeded (RFC 7829 5.1)
+	EventAddrConfirmed         // ADDR_CONFIRMED: a HEARTBEAT ACK echoed our nonce (RFC 9260 5.4)
+	EventAddrMadePrim          // ADDR_MADE_PRIM: SetPrimary
 )
 
 var eventNames = [...]string{"", "COMM_UP", "COMM_LOST", "RESTART", "SHUTDOWN_COMP",
-	"CANT_STR_ASSOC", "REMOTE_ERROR", "ADAPTATION_INDICATION", "SHUTDOWN_EVENT"}
+	"CANT_STR_ASSOC", "REMOTE_ERROR", "ADAPTATION_INDICATION", "SHUTDOWN_EVENT",
+	"ADDR_AVAILABLE", "ADDR_UNREACHABLE", "ADDR_POTENTIALLY_FAILED", "ADDR_CONFIRMED", "ADDR_MADE_PRIM"}
 
 func (t EventType) String() string {
 	if int(t) < len(eventNames) && t != 0 {
@@ -39,6 +51,8 @@ type Event struct {
 	// TimedOut marks a COMM_LOST after Association.Max.Retrans
 	// retransmissions went unanswered (RFC 9260 8.1).
 	TimedOut bool
+	// Addr is the peer address of an SCTP_PEER_ADDR_CHANGE event.
+	Addr netip.Addr
 }
 
 // eventQueue is a FIFO reused without allocation once grown.

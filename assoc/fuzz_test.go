@@ -2,16 +2,37 @@ package assoc
 
 import (
 	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/sctp-xdp/sctp-xdp/crc32c"
 	"github.com/sctp-xdp/sctp-xdp/wire"
 )
 
+// Second addresses of the multi-homed fuzz pairs (network 1).
+var (
+	addrA2 = netip.MustParseAddr("198.18.2.1")
+	addrB2 = netip.MustParseAddr("198.18.3.1")
+)
+
 // fuzzStart brings a pair to a start state through real engines and
-// returns the packets exchanged on the way (the mutation pool).
+// returns the packets exchanged on the way (the mutation pool). With bit
+// 3 of which, both sides are multi-homed (two addresses each, announced in
+// INIT / INIT ACK) and run heartbeats.
 func fuzzStart(t *testing.T, which byte) (*pair, [][]byte) {
 	p := newPair(t, uint64(which))
+	if which&8 != 0 {
+		for i, addrs := range [][]netip.Addr{{addrA, addrA2}, {addrB, addrB2}} {
+			c := testConfig([]uint16{portA, portB}[i], uint64(which)+uint64(i))
+			c.LocalAddrs, c.DisableHeartbeats, c.HBInterval = addrs, false, 2e9
+			c.PathMaxRetrans = 2
+			e, err := NewEndpoint(c, []byte("key"), 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			*[]**Endpoint{&p.a, &p.b}[i] = e
+		}
+	}
 	p.flush()
 	switch which % 8 {
 	case 0: // CLOSED: nothing yet, B listens
@@ -60,12 +81,14 @@ func fuzzStart(t *testing.T, which byte) (*pair, [][]byte) {
 // left in the past after HandleTimeout, and every output packet parses with
 // wire and carries a good CRC32c.
 func FuzzEngine(f *testing.F) {
-	for i := byte(0); i < 8; i++ {
+	for i := byte(0); i < 16; i++ {
 		f.Add([]byte{i, 0, 3, 1, 6, 2, 50, 6, 0, 5, 0, 0, 7, 1})
 		f.Add([]byte{i, 2, 10, 6, 3, 1, 6, 2, 200, 6})
 		// Data: sends, crafted DATA and SACK, reads, time.
 		f.Add([]byte{i, 8, 40, 1, 0, 6, 9, 0x88, 200, 0, 6, 0x89, 6, 10, 3, 2, 1, 5, 11, 4, 0, 1, 2, 3, 2, 20, 6, 9})
 		f.Add([]byte{i, 8, 255, 255, 1, 8, 10, 0, 0, 6, 0x8a, 1, 0, 0, 1, 11, 0, 3, 1, 2, 3, 4, 2, 50, 6, 0x89})
+		// Multi-homing: sends, a black hole, time, HEARTBEAT ACKs, path calls.
+		f.Add([]byte{i, 6, 2, 10, 6, 8, 20, 0, 0, 0, 6, 12, 2, 2, 30, 6, 13, 0, 6, 2, 40, 6, 12, 0, 2, 50, 6, 14, 1, 1, 6, 14, 3, 0, 6, 2, 20, 6})
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) == 0 {
@@ -93,18 +116,28 @@ func FuzzEngine(f *testing.F) {
 				}
 			}
 		}
-		deliver := func(toB bool, pkt []byte) {
-			if toB {
-				p.b.Receive(p.now, PacketInfo{Src: addrA, Dst: addrB, Size: len(pkt)}, pkt)
-			} else {
-				p.a.Receive(p.now, PacketInfo{Src: addrB, Dst: addrA, Size: len(pkt)}, pkt)
+		var down [2]bool // black holes of networks 0 and 1, both ways
+		net := func(dst netip.Addr) int {
+			if dst == addrA2 || dst == addrB2 {
+				return 1
 			}
+			return 0
 		}
+		deliverOn := func(toB bool, n int, pkt []byte) {
+			srcs, dsts := [2]netip.Addr{addrB, addrB2}, [2]netip.Addr{addrA, addrA2}
+			to := p.a
+			if toB {
+				srcs, dsts, to = dsts, srcs, p.b
+			}
+			to.Receive(p.now, PacketInfo{Src: srcs[n], Dst: dsts[n], Size: len(pkt)}, pkt)
+		}
+		deliver := func(toB bool, pkt []byte) { deliverOn(toB, 0, pkt) }
+		var lastHB []byte // the last HEARTBEAT sent, for crafted ACKs
 		drain := func(move bool) {
 			for i := 0; i < 64; i++ {
 				moved := false
 				for _, e := range []*Endpoint{p.a, p.b} {
-					pkt, _, ok := e.NextPacket(p.now, nil)
+					pkt, dst, ok := e.NextPacket(p.now, nil)
 					if !ok {
 						continue
 					}
@@ -115,9 +148,19 @@ func FuzzEngine(f *testing.F) {
 					if !crc32c.Verify(pkt) {
 						t.Fatal("output CRC32c wrong")
 					}
+					desc := describe(pkt)
+					for _, a := range e.Assocs() { // 5.4: no DATA or SACK to an unconfirmed address
+						if pi, ok := a.PathInfo(dst); ok && pi.State == PathUnconfirmed &&
+							(strings.Contains(desc, "DATA") || strings.Contains(desc, "SACK")) {
+							t.Fatalf("%s to unconfirmed %v", desc, dst)
+						}
+					}
+					if strings.HasPrefix(desc, "HEARTBEAT") && !strings.HasPrefix(desc, "HEARTBEAT ACK") {
+						lastHB = pkt
+					}
 					pool = append(pool, pkt)
-					if move {
-						deliver(e == p.a, pkt)
+					if move && !down[net(dst)] {
+						deliverOn(e == p.a, net(dst), pkt)
 					}
 				}
 				if !moved {
@@ -140,7 +183,34 @@ func FuzzEngine(f *testing.F) {
 				side = p.b
 			}
 			switch op & 15 {
-			case 0, 7, 12, 13, 14, 15: // a real packet, mutated
+			case 12: // a network turns into a black hole, or back
+				n := next()
+				down[n&1] = n&2 != 0
+			case 13: // the last HEARTBEAT answered (perhaps forged), from either network
+				if lastHB != nil {
+					pkt := append([]byte(nil), lastHB...)
+					pkt[wire.SCTPHeaderLen] = byte(wire.ChunkHeartbeatAck)
+					if n := next(); n&1 != 0 && len(pkt) > 20 {
+						pkt[20+int(n>>1)%(len(pkt)-20)] ^= 1
+					}
+					crc32c.Stamp(pkt)
+					deliverOn(!toB, int(op>>4)&1, pkt)
+				}
+			case 14: // path calls: primary, on-demand heartbeat, heartbeat on/off
+				addrs := [4]netip.Addr{addrA, addrA2, addrB, addrB2}
+				x, n := addrs[next()%4], next()
+				for _, a := range side.Assocs() {
+					switch n % 3 {
+					case 0:
+						a.SetPrimary(x)
+					case 1:
+						a.RequestHeartbeat(p.now, x)
+					case 2:
+						a.SetHeartbeat(p.now, x, n&4 != 0)
+					}
+					a.Paths(nil)
+				}
+			case 0, 7, 15: // a real packet, mutated
 				pkt := append([]byte(nil), pool[int(next())%len(pool)]...)
 				if op&7 == 0 {
 					for n := next() % 4; n > 0; n-- {

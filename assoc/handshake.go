@@ -20,7 +20,7 @@ func (a *Assoc) connect(now int64, peers []netip.Addr, port uint16) error {
 		return ErrState
 	}
 	for _, p := range peers {
-		a.addPath(p)
+		a.addPath(p, true) // RFC 9260 5.4 rule 1
 	}
 	if len(a.paths) == 0 || port == 0 {
 		return ErrNoPeer
@@ -77,7 +77,13 @@ func (a *Assoc) t1Expired(now int64) {
 		a.fail(EventCantStrAssoc)
 		return
 	}
-	a.paths[a.primary].backoff(a.cfg)
+	a.paths[a.tx].backoff(a.cfg)
+	// RFC 9260 6.4: retransmit to another confirmed peer address if there
+	// is one (unconfirmed ones would need a HEARTBEAT bundled, 5.4); each
+	// keeps its own backed-off RTO.
+	if alt := a.alternate(a.tx); alt >= 0 && (a.state == CookieWait || a.state == CookieEchoed) {
+		a.tx = alt
+	}
 	switch a.state {
 	case CookieWait:
 		a.sendInit(now)
@@ -121,11 +127,11 @@ func (a *Assoc) recvInitAck(now int64, pi *PacketInfo, ia wire.InitChunk) {
 	a.mis = min(a.cfg.MaxInStreams, ia.OutStreams())
 	a.hasPeerAdapt, a.peerAdapt = o.HasAdaptation, o.Adaptation
 	a.cookie = append(a.cookie[:0], o.StateCookie...)
-	a.addPath(pi.Src)
+	a.addPath(pi.Src, false)
 	a.addrParams(ia, o.Stop)
 	a.initData()
 	if a.t1.n == 0 { // Karn: no sample from a retransmitted INIT
-		a.paths[a.primary].sample(now-a.initSentAt, a.cfg)
+		a.paths[a.tx].sample(now-a.initSentAt, a.cfg)
 	}
 	a.t1.stop()
 	a.state = CookieEchoed
@@ -168,7 +174,7 @@ func (a *Assoc) addrParams(c wire.InitChunk, stop wire.Param) {
 			return
 		}
 		if t := p.Type(); t == wire.ParamIPv4 || t == wire.ParamIPv6 {
-			a.addPath(p.Addr())
+			a.addPath(p.Addr(), false)
 		}
 	}
 }
@@ -181,7 +187,7 @@ func (a *Assoc) recvCookieAck(now int64) {
 		return
 	}
 	if a.t1.n == 0 {
-		a.paths[a.primary].sample(now-a.initSentAt, a.cfg)
+		a.paths[a.tx].sample(now-a.initSentAt, a.cfg)
 	}
 	a.t1.stop()
 	a.up(now, EventCommUp)
@@ -191,7 +197,9 @@ func (a *Assoc) recvCookieAck(now int64) {
 func (a *Assoc) up(now int64, t EventType) {
 	a.state = Established
 	a.lastActive = now
+	a.choosePath()
 	a.plStart(now)
+	a.hbStart(now)
 	a.event(t)
 	if a.hasPeerAdapt {
 		a.events.push(Event{Type: EventAdaptation, State: a.state, Adaptation: a.peerAdapt})
@@ -360,16 +368,19 @@ func (a *Assoc) adopt(cd *cookieData) {
 	a.peerARwnd = cd.peerARwnd
 	a.os, a.mis = min(cd.localOS, cd.peerMIS), min(cd.localMIS, cd.peerOS)
 	a.hasPeerAdapt, a.peerAdapt = cd.flags&cookieFlagAdapt != 0, cd.peerAdapt
-	if a.pathOf(cd.src) == nil {
-		a.addPath(cd.src)
+	if p := a.pathOf(cd.src); p == nil {
+		a.addPath(cd.src, true) // RFC 9260 5.4 rule 2: where the INIT ACK went
+	} else if p.state == PathUnconfirmed {
+		p.state = PathActive
 	}
 	for i := 0; i < cd.nAddrs; i++ {
-		a.addPath(cd.addrs[i])
+		a.addPath(cd.addrs[i], false)
 	}
 	for i := range a.paths {
 		if a.paths[i].addr == cd.src {
 			a.primary = i // the INIT's source is the primary path
 		}
 	}
+	a.choosePath()
 	a.initData()
 }

@@ -15,8 +15,10 @@ var (
 
 const portA, portB = 5000, 6000
 
+// testConfig: periodic heartbeats off, so the single-homed tests see only
+// the timers they test (multihome_test.go turns them on).
 func testConfig(port uint16, seed uint64) Config {
-	return Config{LocalPort: port, Rand: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
+	return Config{LocalPort: port, Rand: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), DisableHeartbeats: true}
 }
 
 // pair is two endpoints wired back to back, with a virtual clock.

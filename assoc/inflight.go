@@ -14,6 +14,7 @@ type outChunk struct {
 	sentAt   int64
 	sends    uint8 // transmissions (Karn: RTT only from chunks sent once)
 	miss     uint8 // miss indications (7.2.4)
+	path     uint8 // index of the path it last went to
 	inFlight bool  // counted in flight
 	acked    bool  // gap-acked
 	retx     bool  // marked for retransmission
@@ -100,8 +101,17 @@ func (a *Assoc) recvSack(now int64, s wire.SackChunk) bool {
 	acked := 0
 	var htna uint32 // highest TSN newly acknowledged (7.2.4, HTNA)
 	haveHTNA := false
+	var reachedPaths uint64 // paths whose DATA was acknowledged (8.2)
 	ack := func(c *outChunk) {
 		acked += c.n
+		// 8.2 clears the error counter of the path the chunk last went
+		// to. Only unambiguously: a chunk sent before that path's last
+		// timeout (its ack perhaps lost with the path), or sent more than
+		// once (which copy arrived? Karn's reasoning), says nothing
+		// about the path now; HEARTBEATs decide then.
+		if int(c.path) < len(a.paths) && c.sends == 1 && c.sentAt > a.paths[c.path].struckAt {
+			reachedPaths |= 1 << (c.path & 63)
+		}
 		htna, haveHTNA = c.tsn, true
 		if c.inFlight {
 			f.flight -= c.n
@@ -114,8 +124,10 @@ func (a *Assoc) recvSack(now int64, s wire.SackChunk) bool {
 		if f.rttPending && c.tsn == f.rttTSN {
 			f.rttPending = false
 			if c.sends == 1 { // Karn's rule (6.3.1 C5)
-				a.paths[a.primary].sample(now-c.sentAt, a.cfg)
-				a.noteRTO()
+				if int(c.path) < len(a.paths) {
+					a.paths[c.path].sample(now-c.sentAt, a.cfg)
+					a.noteRTO()
+				}
 			}
 		}
 	}
@@ -200,7 +212,7 @@ func (a *Assoc) recvSack(now int64, s wire.SackChunk) bool {
 	if f.inFR && seqGE(cum, f.frExit) {
 		f.inFR = false
 	}
-	p := &a.paths[a.primary]
+	p := &a.paths[a.tx]
 	if !f.inFR {
 		p.cc.OnAck(now, acked, flightBefore, cumAdvanced)
 	}
@@ -209,6 +221,11 @@ func (a *Assoc) recvSack(now int64, s wire.SackChunk) bool {
 	f.peerRwnd = max(f.lastARwnd-f.flight, 0)
 	if acked > 0 {
 		f.errors = 0 // 8.1: new data acknowledged
+		for i := range a.paths {
+			if reachedPaths&(1<<(i&63)) != 0 {
+				a.reached(i)
+			}
+		}
 	}
 	a.afterAck(now, cumAdvanced)
 	return true
@@ -223,10 +240,10 @@ func (a *Assoc) afterAck(now int64, cumAdvanced bool) {
 	if f.unacked() == 0 {
 		a.t3.stop() // 6.3.2 R2
 		if f.outstanding() == 0 {
-			a.paths[a.primary].cc.OnAllAcked()
+			a.paths[a.tx].cc.OnAllAcked()
 		}
 	} else if cumAdvanced {
-		a.t3.start(now, a.RTO()) // R3
+		a.t3.start(now, a.paths[a.t3Path()].rto) // R3
 		a.t3.n = 0
 	}
 	a.burst = 0

@@ -42,5 +42,21 @@ func (a *Assoc) checkInvariants() error {
 	if f.peerRwnd < 0 {
 		return fmt.Errorf("peer rwnd %d", f.peerRwnd)
 	}
+	// Multi-homing: indexes in range, DATA never bound for an
+	// unconfirmed path (5.4), PF only with an alternate (multihome.go).
+	if len(a.paths) > 0 {
+		if a.primary >= len(a.paths) || a.tx >= len(a.paths) || a.rtx >= len(a.paths) || a.rtx < -1 {
+			return fmt.Errorf("path indexes primary %d tx %d rtx %d of %d", a.primary, a.tx, a.rtx, len(a.paths))
+		}
+		if a.state >= Established && (a.paths[a.tx].state == PathUnconfirmed || a.paths[a.dataPath()].state == PathUnconfirmed) {
+			return fmt.Errorf("DATA path %v unconfirmed", a.paths[a.tx].addr)
+		}
+		for i := range a.paths {
+			p := &a.paths[i]
+			if p.errors < 0 || p.state > PathInactive || p.state == PathPotentiallyFailed && len(a.paths) == 1 {
+				return fmt.Errorf("path %v: %v errors %d", p.addr, p.state, p.errors)
+			}
+		}
+	}
 	return nil
 }

@@ -32,7 +32,7 @@ func (a *Assoc) HandleICMP(now int64, e *wire.ICMPError) bool {
 		return false
 	}
 	if !e.TooBig() {
-		return true // other errors: nothing to do until multi-homing (issue 9)
+		return true // other errors: path failure is left to T3-rtx and HEARTBEATs (multihome.go)
 	}
 	mtu := max(int(e.MTU), minPMTU(p.ipHeaderLen() == 40))
 	if e.MTU == 0 || mtu >= p.mtu {
@@ -50,7 +50,8 @@ func (a *Assoc) HandleICMP(now int64, e *wire.ICMPError) bool {
 	return true
 }
 
-// PathMTU gives the primary path's current MTU (IP header included).
+// PathMTU gives the current path's MTU (IP header included): the
+// primary's, or its stand-in's after failover (PathInfo has every path's).
 func (a *Assoc) PathMTU() int { return a.pathMTU() }
 
 // HandleICMP finds the association an ICMP error is about (the quoted

@@ -109,7 +109,7 @@ func TestRTO(t *testing.T) {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	p := newPath(addrA, &cfg)
+	p := newPath(addrA, &cfg, true)
 	p.sample(200e6, &cfg)
 	if p.srtt != 200e6 || p.rttvar != 100e6 || p.rto != 600e6 {
 		t.Fatalf("%+v", p)

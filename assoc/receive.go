@@ -71,21 +71,25 @@ func (a *Assoc) chunk(now int64, pi *PacketInfo, pkt wire.SCTP, c wire.Chunk) bo
 		a.recvShutdownComplete()
 		return false
 	case wire.ChunkData:
+		a.sk.dst = pi.Src
 		a.recvData(now, wire.DataChunk(c))
 	case wire.ChunkSack:
 		return a.recvSack(now, wire.SackChunk(c))
 	case wire.ChunkHeartbeat:
-		// RFC 9260 8.3: answer with the Heartbeat Info unchanged.
+		// RFC 9260 8.3: answer with the Heartbeat Info unchanged, to the
+		// HEARTBEAT's source (6.4).
 		if a.state >= Established && a.ctrlBudget > 0 {
 			a.ctrlBudget--
 			w := a.queue()
 			w.Chunk(wire.ChunkHeartbeatAck, 0, c.Value())
-			a.commit()
+			a.out.commit(pi.Src, false)
 			a.Stats.HeartbeatsAckd++
 		}
 	case wire.ChunkHeartbeatAck:
-		// PLPMTUD probes (plpmtud.go); path heartbeats come with issue 9.
-		a.plAck(now, wire.HeartbeatChunk(c).Info().Value())
+		// Path heartbeats (heartbeat.go) or PLPMTUD probes (plpmtud.go).
+		if v := wire.HeartbeatChunk(c).Info().Value(); !a.hbAck(now, v) {
+			a.plAck(now, v)
+		}
 	case wire.ChunkPad:
 		// RFC 4820: padding (a peer's PMTU probe), ignored.
 	case wire.ChunkECNE, wire.ChunkCWR:

@@ -23,17 +23,20 @@ func (a *Assoc) fastRetransmit(now int64) {
 	if !f.inFR {
 		f.inFR = true
 		f.frExit = a.highestSent()
-		a.paths[a.primary].cc.OnFastRetransmit(now)
+		a.paths[a.tx].cc.OnFastRetransmit(now)
 	}
 	f.fastPending = true
 	f.rttPending = false // Karn: no sample across a retransmission
 }
 
 // t3Expired: the retransmission timer fired (RFC 9260 6.3.3): count an
-// error (8.1; unanswered zero window probes do not count while SACKs keep
-// arriving, 6.1), back the RTO off, collapse cwnd (7.2.3) and mark every
-// unacknowledged chunk for retransmission. Past Association.Max.Retrans
-// the peer is unreachable: COMM_LOST with TimedOut.
+// error against the association (8.1) and the path the oldest
+// unacknowledged chunk went to (8.2, which may fail it over; unanswered
+// zero window probes do not count while SACKs keep arriving, 6.1), back
+// that path's RTO off, collapse its cwnd (7.2.3) and mark every
+// unacknowledged chunk for retransmission, to an alternate active path if
+// the one that timed out is still active (6.4). Past
+// Association.Max.Retrans the peer is unreachable: COMM_LOST with TimedOut.
 func (a *Assoc) t3Expired(now int64) {
 	f := &a.fl
 	a.Stats.T3Expiries++
@@ -47,15 +50,39 @@ func (a *Assoc) t3Expired(now int64) {
 		return
 	}
 	a.plBlackHole(now)
-	p := &a.paths[a.primary]
+	pi := a.t3Path()
+	p := &a.paths[pi]
 	p.backoff(a.cfg)
-	a.noteRTO()
 	p.cc.OnTimeout(now)
+	if !probing {
+		a.strike(now, pi)
+	}
+	a.noteRTO()
 	for i := f.head; i < len(f.list); i++ {
 		a.markRetx(&f.list[i])
 	}
 	f.inFR, f.fastPending, f.rttPending = false, false, false
-	a.t3.start(now, p.rto)
+	a.rtx = -1
+	if p.state == PathActive {
+		a.rtx = a.alternate(pi)
+	}
+	a.t3.start(now, a.paths[a.dataPath()].rto)
+}
+
+// t3Path is the path T3-rtx stands for: where the oldest unacknowledged
+// chunk in flight went; with every chunk marked for retransmission, the
+// path they will take.
+func (a *Assoc) t3Path() int {
+	f := &a.fl
+	for i := f.head; i < len(f.list); i++ {
+		if c := &f.list[i]; !c.acked && !c.retx {
+			if int(c.path) < len(a.paths) {
+				return int(c.path)
+			}
+			break
+		}
+	}
+	return a.dataPath()
 }
 
 // timedOut ends the association after too many retransmissions (RFC 9260

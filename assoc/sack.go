@@ -2,6 +2,7 @@ package assoc
 
 import (
 	"encoding/binary"
+	"net/netip"
 
 	"github.com/sctp-xdp/sctp-xdp/wire"
 )
@@ -12,10 +13,11 @@ import (
 // SHUTDOWN-SENT a SHUTDOWN answers instead (9.2). A due SACK is bundled
 // with outbound DATA.
 type sackState struct {
-	pending bool   // received DATA not yet acknowledged
-	now     bool   // send it in the next packet
-	pkts    int    // packets with DATA since the last SACK
-	lastAdv uint32 // a_rwnd of the last SACK
+	dst     netip.Addr // source of the last DATA (RFC 9260 6.4: the SACK goes there)
+	pending bool       // received DATA not yet acknowledged
+	now     bool       // send it in the next packet
+	pkts    int        // packets with DATA since the last SACK
+	lastAdv uint32     // a_rwnd of the last SACK
 
 	// per received packet
 	gotData, urgent bool

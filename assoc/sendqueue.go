@@ -226,7 +226,7 @@ func (a *Assoc) Send(now int64, stream uint16, ppid uint32, flags SendFlags, pay
 	return nil
 }
 
-// maxFragment is the user data one DATA chunk carries on the primary path:
+// maxFragment is the user data one DATA chunk carries on the current path:
 // the SCTP packet limit less the common and DATA headers, capped by MaxSeg.
 func (a *Assoc) maxFragment() int {
 	n := a.sctpLimit() - 12 - 16

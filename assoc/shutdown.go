@@ -104,7 +104,7 @@ func (a *Assoc) t2Expired(now int64) {
 		a.fail(EventCommLost)
 		return
 	}
-	a.paths[a.primary].backoff(a.cfg)
+	a.paths[a.tx].backoff(a.cfg)
 	n := a.t2.n
 	switch a.state {
 	case ShutdownSent:

@@ -28,12 +28,13 @@ type Stats struct {
 	Unrecognized       uint64 // chunks of an unrecognized type
 	Discarded          uint64 // packets discarded by the verification-tag or bundling rules
 	NotInState         uint64 // chunks not allowed in the current state
-	HeartbeatsAckd     uint64
+	HeartbeatsAckd     uint64 // HEARTBEATs of the peer answered
+	HeartbeatsSent     uint64 // path HEARTBEATs sent (8.3, 5.4; PLPMTUD probes not counted)
 }
 
-// noteRTO keeps MaxRTO current after the primary path's RTO changed.
+// noteRTO keeps MaxRTO current after the current path's RTO changed.
 func (a *Assoc) noteRTO() {
-	r := a.paths[a.primary].rto
+	r := a.paths[a.tx].rto
 	a.Stats.MaxRTO = max(a.Stats.MaxRTO, r)
 	a.periodMaxRTO = max(a.periodMaxRTO, r)
 }

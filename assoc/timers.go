@@ -10,6 +10,9 @@ type timer struct {
 
 func (t *timer) start(now, d int64) { t.at = now + d }
 func (t *timer) stop()              { t.at, t.n = 0, 0 }
+
+// fireAt sets the deadline to now (0 would mean stopped: time 1 then).
+func (t *timer) fireAt(now int64)   { t.at = max(now, 1) }
 func (t *timer) due(now int64) bool { return t.at != 0 && now >= t.at }
 
 // Deadline is the earliest running timer's deadline, or 0 if none runs.
@@ -22,6 +25,11 @@ func (a *Assoc) Deadline() int64 {
 	}
 	if at := a.autoCloseAt(); at != 0 && (d == 0 || at < d) {
 		d = at
+	}
+	for i := range a.paths {
+		if at := a.paths[i].hb.at; at != 0 && (d == 0 || at < d) {
+			d = at
+		}
 	}
 	return d
 }
@@ -49,6 +57,11 @@ func (a *Assoc) HandleTimeout(now int64) {
 	}
 	if at := a.autoCloseAt(); at != 0 && now >= at {
 		a.autoClose(now)
+	}
+	for i := range a.paths {
+		if a.state != Closed && a.paths[i].hb.due(now) && !a.hbTimeout(now, i) {
+			return
+		}
 	}
 }
 

@@ -17,7 +17,7 @@ func (a *Assoc) NextPacket(now int64, buf []byte) (pkt []byte, dst netip.Addr, o
 	limit := a.sctpLimit()
 	base := len(buf)
 	if a.pl.pending && a.state >= Established && a.peerTag != 0 {
-		return a.plProbe(now, buf), a.dst(), true
+		return a.plProbe(now, buf), a.paths[a.primary].addr, true
 	}
 	if pkt, dst, ok = a.out.next(buf, limit); ok {
 		a.countCtrl(pkt[base+wire.SCTPHeaderLen:])
@@ -34,16 +34,42 @@ func (a *Assoc) NextPacket(now int64, buf []byte) (pkt []byte, dst netip.Addr, o
 	if !a.dataState() || a.peerTag == 0 || a.state == CookieEchoed {
 		return buf, netip.Addr{}, false
 	}
-	pkt = binary.BigEndian.AppendUint16(buf, a.localPort)
-	pkt = binary.BigEndian.AppendUint16(pkt, a.peerPort)
-	pkt = binary.BigEndian.AppendUint32(pkt, a.peerTag)
-	pkt = append(pkt, 0, 0, 0, 0)
+	dst = a.paths[a.dataPath()].addr
+	if sd := a.sackDst(); a.sk.pending && a.sk.now && sd != dst {
+		// RFC 9260 6.4: the SACK goes back where the DATA came from, not
+		// bundled with DATA to another path.
+		pkt = a.header(buf)
+		pkt = a.appendSack(pkt, limit-wire.SCTPHeaderLen)
+		stampCRC(pkt[base:])
+		return pkt, sd, true
+	}
+	pkt = a.header(buf)
 	pkt = a.fill(now, pkt, base, limit)
 	if len(pkt) == base+wire.SCTPHeaderLen {
 		return buf, netip.Addr{}, false
 	}
 	stampCRC(pkt[base:])
-	return pkt, a.dst(), true
+	return pkt, dst, true
+}
+
+// header appends a common header with the peer's tag (checksum zero).
+func (a *Assoc) header(buf []byte) []byte {
+	pkt := binary.BigEndian.AppendUint16(buf, a.localPort)
+	pkt = binary.BigEndian.AppendUint16(pkt, a.peerPort)
+	pkt = binary.BigEndian.AppendUint32(pkt, a.peerTag)
+	return append(pkt, 0, 0, 0, 0)
+}
+
+// sackDst is where a SACK goes: the source of the DATA it acknowledges
+// (RFC 9260 6.4) unless that address is unconfirmed (5.4: nothing but
+// HEARTBEATs goes there), else the current path.
+func (a *Assoc) sackDst() netip.Addr {
+	if a.sk.dst.IsValid() {
+		if p := a.pathOf(a.sk.dst); p != nil && p.state != PathUnconfirmed {
+			return a.sk.dst
+		}
+	}
+	return a.paths[a.tx].addr
 }
 
 // dataState: DATA and SACK may leave (COOKIE-ECHOED: bundled behind the
@@ -59,7 +85,7 @@ func (a *Assoc) dataState() bool {
 // bundleOK reports whether SACK and DATA may follow the control chunks of
 // pkt: same tag and path, and none of the chunks that travel alone.
 func (a *Assoc) bundleOK(pkt []byte, dst netip.Addr) bool {
-	if !a.dataState() || dst != a.dst() || binary.BigEndian.Uint32(pkt[4:]) != a.peerTag || a.peerTag == 0 {
+	if !a.dataState() || dst != a.paths[a.dataPath()].addr || binary.BigEndian.Uint32(pkt[4:]) != a.peerTag || a.peerTag == 0 {
 		return false
 	}
 	switch wire.ChunkType(pkt[wire.SCTPHeaderLen]) {
@@ -92,7 +118,8 @@ func (a *Assoc) fill(now int64, pkt []byte, base, limit int) []byte {
 	f := &a.fl
 	retx := f.nRetx > 0 && (f.fastPending || f.flight < a.cwnd())
 	fresh := !retx && f.nRetx == 0 && a.canSendNew(now)
-	if a.sk.pending && (a.sk.now || retx || fresh) && a.state != CookieEchoed {
+	if a.sk.pending && (a.sk.now || retx || fresh) && a.state != CookieEchoed &&
+		a.sackDst() == a.paths[a.dataPath()].addr {
 		pkt = a.appendSack(pkt, limit-(len(pkt)-base))
 	}
 	if retx {
@@ -104,14 +131,14 @@ func (a *Assoc) fill(now int64, pkt []byte, base, limit int) []byte {
 	return pkt
 }
 
-func (a *Assoc) cwnd() int { return a.paths[a.primary].cc.Window() }
+func (a *Assoc) cwnd() int { return a.paths[a.dataPath()].cc.Window() }
 
 // canSendNew: queued data, the window open (7.2.1: while flight < cwnd),
 // the peer's rwnd (6.1 A; with nothing in flight one chunk probes a zero
 // window), Max.Burst and Nagle.
 func (a *Assoc) canSendNew(now int64) bool {
 	f := &a.fl
-	if a.sq.empty() || a.state == ShutdownSent || len(a.paths) == 0 || a.paths[a.primary].cc == nil {
+	if a.sq.empty() || a.state == ShutdownSent || len(a.paths) == 0 || a.paths[a.tx].cc == nil {
 		return false
 	}
 	if f.flight >= a.cwnd() || a.burst >= a.cfg.MaxBurst {
@@ -135,6 +162,9 @@ func (a *Assoc) canSendNew(now int64) bool {
 // (6.1 C, 7.2.4 step 3), as many as fit one packet.
 func (a *Assoc) appendRetx(now int64, pkt []byte, base, limit int) []byte {
 	f := &a.fl
+	pi := a.dataPath()
+	p := &a.paths[pi]
+	p.lastSend = now
 	sent := false
 	for i := f.head; i < len(f.list) && f.nRetx > 0; i++ {
 		c := &f.list[i]
@@ -150,6 +180,7 @@ func (a *Assoc) appendRetx(now int64, pkt []byte, base, limit int) []byte {
 		sent = true
 		pkt = a.appendChunk(pkt, c, 0)
 		c.retx, c.inFlight = false, true
+		c.path = uint8(pi)
 		c.sends++
 		c.sentAt = now
 		c.miss = 0
@@ -158,8 +189,11 @@ func (a *Assoc) appendRetx(now int64, pkt []byte, base, limit int) []byte {
 		a.Stats.RtxChunks++
 	}
 	f.fastPending = false
+	if f.nRetx == 0 {
+		a.rtx = -1
+	}
 	if a.t3.at == 0 {
-		a.t3.start(now, a.RTO())
+		a.t3.start(now, p.rto)
 	}
 	return pkt
 }
@@ -168,8 +202,9 @@ func (a *Assoc) appendRetx(now int64, pkt []byte, base, limit int) []byte {
 // maxFragment, 6.9) and appends those that fit.
 func (a *Assoc) appendNew(now int64, pkt []byte, base, limit int) []byte {
 	f := &a.fl
-	p := &a.paths[a.primary]
+	p := &a.paths[a.tx]
 	p.cc.OnSend(now, f.flight, p.rto)
+	p.lastSend = now
 	maxf := a.maxFragment()
 	sent := false
 	for !a.sq.empty() {
@@ -182,7 +217,7 @@ func (a *Assoc) appendNew(now int64, pkt []byte, base, limit int) []byte {
 			break
 		}
 		c := outChunk{tsn: a.localTSN, sid: m.sid, ssn: m.ssn, ppid: m.ppid, flags: m.flags,
-			off: m.off + m.done, n: n, seq: m.seq, sentAt: now, sends: 1, inFlight: true}
+			off: m.off + m.done, n: n, seq: m.seq, sentAt: now, sends: 1, inFlight: true, path: uint8(a.tx)}
 		if m.done == 0 {
 			c.flags |= flagB
 		}
@@ -214,7 +249,7 @@ func (a *Assoc) appendNew(now int64, pkt []byte, base, limit int) []byte {
 	if sent {
 		a.burst++
 		if a.t3.at == 0 {
-			a.t3.start(now, a.RTO()) // 6.3.2 R1
+			a.t3.start(now, p.rto) // 6.3.2 R1
 		}
 	}
 	return pkt

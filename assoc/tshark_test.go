@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"hash/crc32"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -120,4 +121,61 @@ func TestTsharkDissectsOutput(t *testing.T) {
 		}
 	}
 	t.Logf("%d packets dissected: %s", len(frames), strconv.Quote(strings.Join(want, " | ")))
+}
+
+// Multi-homing on the wire, checked with tshark: INIT and INIT ACK list
+// both addresses as IPv4 Address parameters (RFC 9260 3.3.2.1); the
+// HEARTBEATs to the unconfirmed and then failed addresses carry one
+// Heartbeat Info parameter of 44 bytes (3.3.5) that the HEARTBEAT ACK
+// echoes unchanged (8.3), each to the address it probes.
+func TestTsharkMultihome(t *testing.T) {
+	m, a, _ := newMH(t, 2, 2, nil)
+	m.run(sec)
+	sendSome(m, a, 5)
+	m.cut(0, true)
+	runSending(m, a, 8*sec)
+	var frames [][]byte
+	var want []string
+	for _, p := range m.log {
+		frames = append(frames, frame(p.src, p.dst, p.pkt))
+		want = append(want, p.chunks)
+	}
+	pkts := testbed.Dissect(t, testbed.WritePcap(t, frames), "ip.dst", "sctp.chunk_type",
+		"sctp.parameter_ipv4_address", "sctp.parameter_heartbeat_information")
+	if len(pkts) != len(frames) {
+		t.Fatalf("tshark saw %d packets of %d", len(pkts), len(frames))
+	}
+	hbTo := map[string]int{}
+	seen := map[string]bool{}
+	for i, f := range pkts {
+		types, err := f.Ints("sctp.chunk_type")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want[i] == "INIT" || want[i] == "INIT ACK" {
+			if got := f["sctp.parameter_ipv4_address"]; len(got) != 2 {
+				t.Errorf("packet %d %s: addresses %v", i, want[i], got)
+			}
+		}
+		infos := f["sctp.parameter_heartbeat_information"]
+		for _, h := range infos {
+			if len(strings.ReplaceAll(h, ":", "")) != 2*hbInfoLen {
+				t.Errorf("packet %d: heartbeat info %q", i, h)
+			}
+		}
+		if slices.Contains(types, uint64(wire.ChunkHeartbeat)) {
+			hbTo[f.Get("ip.dst")]++
+		}
+		if slices.Contains(types, uint64(wire.ChunkHeartbeatAck)) &&
+			!slices.ContainsFunc(infos, func(h string) bool { return seen[h] }) {
+			t.Errorf("packet %d (%s): HEARTBEAT ACK echoes no HEARTBEAT: %v", i, want[i], infos)
+		}
+		for _, h := range infos {
+			seen[h] = true
+		}
+	}
+	if hbTo[mhB[0].String()] < 2 || hbTo[mhB[1].String()] < 1 || hbTo[mhA[1].String()] < 1 {
+		t.Logf("%v", want)
+		t.Fatalf("heartbeats per address %v", hbTo)
+	}
 }

@@ -29,6 +29,8 @@ type app struct {
 	net       *Net
 	partial   []byte // pieces of a partially delivered message
 	pieces    int    // reads that returned part of a message
+	// hold, if set, keeps messages from index hold on back until cleared.
+	hold int
 }
 
 type appMsg struct {
@@ -58,7 +60,7 @@ func newApp(t *testing.T, n *Net, rng *rand.Rand, seed uint64, count, maxSize in
 }
 
 func (ap *app) run(a *assoc.Assoc) {
-	for ap.sent < len(ap.out) {
+	for ap.sent < len(ap.out) && (ap.hold == 0 || ap.sent < ap.hold) {
 		m := ap.out[ap.sent]
 		if err := a.Send(ap.net.Now(), m.stream, uint32(ap.sent), m.flags, m.data); err != nil {
 			if err != assoc.ErrWouldBlock && err != assoc.ErrState {

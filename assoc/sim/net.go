@@ -27,6 +27,7 @@ type link struct {
 	imp       Impairment
 	blackhole bool
 	busyUntil int64
+	dataSent  int // packets with DATA handed to the link
 }
 
 // Host is one simulated endpoint.
@@ -183,6 +184,10 @@ func (n *Net) Blackhole(at int64, src, dst netip.Addr, on bool) {
 	n.At(at, func() { n.link(src, dst).blackhole = on })
 }
 
+// DataPackets counts the packets with DATA sent from src to dst (lost or
+// not): which path the engines use.
+func (n *Net) DataPackets(src, dst netip.Addr) int { return n.link(src, dst).dataSent }
+
 // At runs fn at virtual time at (user calls, topology changes).
 func (n *Net) At(at int64, fn func()) {
 	n.seq++
@@ -194,6 +199,9 @@ func (n *Net) send(src, dst netip.Addr, pkt []byte) {
 	n.Sent++
 	l := n.link(src, dst)
 	lost := l.blackhole || n.rng.Float64() < l.imp.Loss || (l.imp.MTU > 0 && len(pkt)+20 > l.imp.MTU)
+	if hasData(pkt) {
+		l.dataSent++
+	}
 	if lost && hasData(pkt) {
 		n.LostData++
 	}
@@ -236,8 +244,18 @@ func (n *Net) send(src, dst netip.Addr, pkt []byte) {
 	}
 }
 
-// srcFor picks the host address of dst's family.
+// srcFor picks the source address towards dst: the host's address in the
+// same position as dst in its host's list (the i-th addresses of all hosts
+// share network i, the usual multi-homed topology), else the first of
+// dst's family.
 func (h *Host) srcFor(dst netip.Addr) netip.Addr {
+	if peer := h.net.byAddr[dst]; peer != nil {
+		for i, a := range peer.Addrs {
+			if a == dst && i < len(h.Addrs) && h.Addrs[i].Is4() == dst.Is4() {
+				return h.Addrs[i]
+			}
+		}
+	}
 	for _, a := range h.Addrs {
 		if a.Is4() == dst.Is4() {
 			return a
