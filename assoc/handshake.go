@@ -225,6 +225,12 @@ func (a *Assoc) staleCookie(now int64, staleUs uint32) {
 // recvInit answers an INIT received while the association exists (RFC 9260
 // 5.2.1, 5.2.2, 9.2).
 func (a *Assoc) recvInit(now int64, pi *PacketInfo, pkt wire.SCTP, init wire.InitChunk) {
+	if a.state != ShutdownAckSent && a.newAddrs(now, pi, pkt, init) {
+		// 5.2.2, and 5.2.1 in COOKIE-WAIT and COOKIE-ECHOED: the INIT ACK
+		// goes only to an address we know and the INIT lists; an INIT from
+		// or adding other addresses is refused, never answered with our tag.
+		return
+	}
 	switch a.state {
 	case CookieWait: // 5.2.1: our own tag and TSN, unchanged; no tie-tags yet
 		a.initAck(now, pi, pkt, init, a.localTag, a.localTSN, 0, 0)
@@ -234,9 +240,6 @@ func (a *Assoc) recvInit(now int64, pi *PacketInfo, pkt wire.SCTP, init wire.Ini
 	case ShutdownAckSent: // 9.2: discard and retransmit SHUTDOWN ACK
 		a.sendShutdownAck(now)
 	default: // 5.2.2: a new tag, the current ones as tie-tags
-		if a.newAddrs(now, pi, pkt, init) {
-			return
-		}
 		a.initAck(now, pi, pkt, init, a.cfg.tag(), a.cfg.Rand.Uint32(), a.localTag, a.peerTag)
 	}
 }

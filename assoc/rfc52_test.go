@@ -352,3 +352,42 @@ func TestInitInOtherStates(t *testing.T) {
 		check(t, p.a, a, false)
 	})
 }
+
+// 5.2.1, 5.2.2: in COOKIE-WAIT and COOKIE-ECHOED too, an INIT from an
+// address outside the association's peer set (listing the peer to find the
+// association) is refused with ABORT, never answered with an INIT ACK that
+// would carry our tag (and the tie-tags) to an off-path sender.
+func TestInitFromOtherAddressHandshake(t *testing.T) {
+	other := netip.MustParseAddr("198.18.0.50")
+	check := func(t *testing.T, p *pair, a *Assoc, st State) {
+		t.Helper()
+		p.a.Receive(0, PacketInfo{Src: other, Dst: addrA}, build(portB, portA, 0, func(w *wire.Builder) {
+			w.BeginInit(0xEEEE0005, 65536, 3, 3, 1)
+			w.ParamAddr(addrB)
+			w.End()
+		}))
+		out := take(p.a)
+		if len(out) != 1 || describe(out[0]) != "ABORT" || mustParse(t, out[0]).VerificationTag() != 0xEEEE0005 {
+			t.Fatalf("%v", descAll(out))
+		}
+		if len(p.a.Assocs()) != 1 || a.State() != st {
+			t.Fatal(a.State())
+		}
+	}
+	t.Run("COOKIE-WAIT", func(t *testing.T) {
+		p := newPair(t, 17)
+		a, _ := p.a.Connect(0, []netip.Addr{addrB}, portB)
+		take(p.a)
+		check(t, p, a, CookieWait)
+	})
+	t.Run("COOKIE-ECHOED", func(t *testing.T) {
+		p := newPair(t, 18)
+		a, _ := p.a.Connect(0, []netip.Addr{addrB}, portB)
+		p.drop = func(_ *Endpoint, pkt []byte) bool { return describe(pkt) == "COOKIE ECHO" }
+		p.flush()
+		if a.State() != CookieEchoed {
+			t.Fatal(a.State())
+		}
+		check(t, p, a, CookieEchoed)
+	})
+}
