@@ -42,7 +42,15 @@ func NewEndpoint(cfg Config, key []byte, now int64) (*Endpoint, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Endpoint{cfg: r.cfg, resp: r, byPeer: map[peerKey]*Assoc{}, byTag: map[uint32]*Assoc{}}, nil
+	e := &Endpoint{cfg: r.cfg, resp: r, byPeer: map[peerKey]*Assoc{}, byTag: map[uint32]*Assoc{}}
+	r.InUse = e.tagInUse
+	return e, nil
+}
+
+// tagInUse reports whether tag routes to a live association.
+func (e *Endpoint) tagInUse(tag uint32) bool {
+	b := e.byTag[tag]
+	return b != nil && b.state != Closed
 }
 
 // Responder is the endpoint's stateless responder (key rotation goes there).
@@ -130,6 +138,12 @@ func (e *Endpoint) Receive(now int64, pi PacketInfo, raw []byte) {
 		a, reply, _ := e.resp.AcceptCookie(now, &pi, pkt, e.buf[:0]) // failures are silent (5.1.5)
 		e.buf = reply[:0]
 		switch {
+		case a != nil && e.tagInUse(a.localTag):
+			// The cookie's tag was free when the INIT ACK left but a live
+			// association took it since: tags route packets (design.md 3),
+			// so the new one is dropped, its COOKIE ACK unsent; the peer
+			// retries its handshake.
+			e.Stats.CookiesRefused++
 		case a != nil:
 			e.Stats.CookiesAccepted++
 			e.add(a) // a closed predecessor is reaped once its events are read

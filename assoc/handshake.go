@@ -26,7 +26,7 @@ func (a *Assoc) connect(now int64, peers []netip.Addr, port uint16) error {
 		return ErrNoPeer
 	}
 	a.peerPort = port
-	a.localTag = a.cfg.tag()
+	a.localTag = a.resp.tag()
 	a.localTSN = a.cfg.Rand.Uint32()
 	a.state = CookieWait
 	a.buildInit()
@@ -240,7 +240,7 @@ func (a *Assoc) recvInit(now int64, pi *PacketInfo, pkt wire.SCTP, init wire.Ini
 	case ShutdownAckSent: // 9.2: discard and retransmit SHUTDOWN ACK
 		a.sendShutdownAck(now)
 	default: // 5.2.2: a new tag, the current ones as tie-tags
-		a.initAck(now, pi, pkt, init, a.cfg.tag(), a.cfg.Rand.Uint32(), a.localTag, a.peerTag)
+		a.initAck(now, pi, pkt, init, a.resp.tag(), a.cfg.Rand.Uint32(), a.localTag, a.peerTag)
 	}
 }
 

@@ -27,6 +27,25 @@ type Responder struct {
 	cd   cookieData
 	w    wire.Builder
 	ck   [cookieLen]byte
+
+	// InUse, when set, reports whether a tag is our verification tag in a
+	// live association; the tags drawn for Connect and for INIT ACKs are
+	// redrawn while it says so (RFC 9260 5.3.1; tags route packets,
+	// design.md 3). The Endpoint sets it.
+	InUse func(tag uint32) bool
+}
+
+// maxTagDraws bounds the redraws of a tag found in use (with 24 random
+// bits, a second collision in a row is already unlikely).
+const maxTagDraws = 16
+
+// tag draws an Initiate Tag not in use by a live association.
+func (r *Responder) tag() uint32 {
+	t := r.cfg.tag()
+	for i := 1; i < maxTagDraws && r.InUse != nil && r.InUse(t); i++ {
+		t = r.cfg.tag()
+	}
+	return t
 }
 
 // ErrNoKey is returned by NewResponder for an empty cookie key.
@@ -67,7 +86,7 @@ func (r *Responder) HandleInit(now int64, pi *PacketInfo, pkt wire.SCTP, buf []b
 	}
 	w := &r.w
 	w.Start(buf, pkt.DstPort(), pkt.SrcPort(), init.InitiateTag())
-	if !r.writeInitAck(w, now, pi, pkt, init, r.cfg.tag(), r.cfg.Rand.Uint32(), 0, 0) {
+	if !r.writeInitAck(w, now, pi, pkt, init, r.tag(), r.cfg.Rand.Uint32(), 0, 0) {
 		return buf, false
 	}
 	out, err := w.Finish()
