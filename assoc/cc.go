@@ -62,21 +62,27 @@ func (c *rfcCC) OnSend(now int64, flight int, rto int64) {
 }
 
 func (c *rfcCC) OnAck(now int64, acked, flightBefore int, cumAdvanced bool) {
-	if !cumAdvanced || acked <= 0 {
+	if acked <= 0 {
 		return
 	}
 	// "Fully utilized": at most an MTU of window unused before the SACK.
 	full := flightBefore+c.mtu > c.cwnd
 	if c.cwnd <= c.ssthresh {
 		// 7.2.1 slow start: at most one MTU per SACK.
-		if full {
+		if full && cumAdvanced {
 			c.cwnd += min(acked, c.mtu)
 		}
 		return
 	}
-	// 7.2.2 congestion avoidance: one MTU per cwnd of bytes acked.
+	// 7.2.2 congestion avoidance: one MTU per cwnd of bytes acked. Every
+	// SACK counts its newly acked bytes, gap-acked included (RFC 9260
+	// dropped RFC 4960's "that advances the Cumulative TSN Ack Point").
 	c.pba += acked
-	if c.pba >= c.cwnd && full {
+	if !full { // window not fully used: pba is capped at cwnd
+		c.pba = min(c.pba, c.cwnd)
+		return
+	}
+	if c.pba >= c.cwnd {
 		c.pba -= c.cwnd
 		c.cwnd += c.mtu
 	}
