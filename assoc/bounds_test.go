@@ -145,3 +145,28 @@ func TestReceiveMemoryBound(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// RFC 9260 7.2.4: HTNA is the highest TSN newly acknowledged, whatever the
+// order of the gap blocks: every TSN missing below it gets a miss
+// indication.
+func TestHTNAOutOfOrderBlocks(t *testing.T) {
+	p, a, _ := establishedPair(t, 107)
+	a.cfg.NoDelay = true
+	a.paths[0].cc = NewRFC9260CC(1480, 1<<20)
+	for i := 0; i < 6; i++ {
+		a.Send(0, 0, 0, 0, make([]byte, 500))
+	}
+	take(p.a)
+	first := a.fl.cumAck + 1
+	if a.fl.outstanding() != 6 {
+		t.Fatalf("%d outstanding", a.fl.outstanding())
+	}
+	p.a.Receive(0, PacketInfo{Src: addrB, Dst: addrA}, build(portB, portA, a.LocalTag(), func(w *wire.Builder) {
+		w.Sack(first-1, 1<<20, []wire.GapBlock{{Start: 6, End: 6}, {Start: 3, End: 3}}, nil)
+	}))
+	for _, tsn := range []uint32{first, first + 1, first + 3, first + 4} {
+		if m := a.fl.at(tsn).miss; m != 1 {
+			t.Fatalf("TSN first+%d: %d miss indications, want 1", tsn-first, m)
+		}
+	}
+}

@@ -112,7 +112,9 @@ func (a *Assoc) recvSack(now int64, s wire.SackChunk) bool {
 		if int(c.path) < len(a.paths) && c.sends == 1 && c.sentAt > a.paths[c.path].struckAt {
 			reachedPaths |= 1 << (c.path & 63)
 		}
-		htna, haveHTNA = c.tsn, true
+		if !haveHTNA || seqGT(c.tsn, htna) { // gap blocks may come in any order
+			htna, haveHTNA = c.tsn, true
+		}
 		if c.inFlight {
 			f.flight -= c.n
 			c.inFlight = false
