@@ -76,31 +76,98 @@ func TestStreamNegotiation(t *testing.T) {
 	}
 }
 
-// Gap-acked chunks the receiver later leaves out (reneging, 6.2.1) count
-// as unacknowledged again and are retransmitted on T3.
+// ackRecorder is a congestion controller that sums the bytes reported
+// acknowledged.
+type ackRecorder struct {
+	CongestionControl
+	acked int
+}
+
+func (r *ackRecorder) OnAck(now int64, acked, flightBefore int, cumAdvanced bool) {
+	r.acked += acked
+	r.CongestionControl.OnAck(now, acked, flightBefore, cumAdvanced)
+}
+
+// dataTSNs lists the TSNs of the DATA chunks in pkts.
+func dataTSNs(t *testing.T, pkts [][]byte) []uint32 {
+	var tsns []uint32
+	for _, pkt := range pkts {
+		it := mustParse(t, pkt).Chunks()
+		for c, ok := it.Next(); ok; c, ok = it.Next() {
+			if c.Type() == wire.ChunkData {
+				tsns = append(tsns, beU32(c[4:]))
+			}
+		}
+	}
+	return tsns
+}
+
+// Gap-acked chunks the receiver later leaves out (reneging, 6.2.1 D) are
+// unacknowledged again: back in flight with a miss indication, T3-rtx
+// running, and retransmitted when it expires; their bytes count once
+// towards cwnd however often they are gap-acked. A chunk beyond the last
+// reported block (a truncated gap list) is not reneged.
 func TestRenege(t *testing.T) {
 	p, a, _ := establishedPair(t, 104)
 	a.cfg.NoDelay = true
+	rec := &ackRecorder{CongestionControl: a.paths[0].cc}
+	a.paths[0].cc = rec
 	for i := 0; i < 3; i++ {
 		a.Send(0, 0, 0, 0, make([]byte, 1000))
 	}
 	take(p.a)
 	first := a.fl.cumAck + 1
-	sack := func(gaps []wire.GapBlock) {
-		p.a.Receive(0, PacketInfo{Src: addrB, Dst: addrA}, build(portB, portA, a.LocalTag(), func(w *wire.Builder) {
-			w.Sack(first-1, 1<<20, gaps, nil)
-		}))
+	total := 0
+	for i := a.fl.head; i < len(a.fl.list); i++ {
+		total += a.fl.list[i].n
 	}
-	sack([]wire.GapBlock{{Start: 2, End: 3}})
+	sack := func(cum uint32, gaps []wire.GapBlock) {
+		t.Helper()
+		p.a.Receive(0, PacketInfo{Src: addrB, Dst: addrA}, build(portB, portA, a.LocalTag(), func(w *wire.Builder) {
+			w.Sack(cum, 1<<20, gaps, nil)
+		}))
+		if err := a.checkInvariants(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sack(first-1, []wire.GapBlock{{Start: 2, End: 3}})
 	if a.fl.nGapAckd != 2 {
 		t.Fatalf("gap-acked %d", a.fl.nGapAckd)
 	}
-	sack(nil)
+	sack(first-1, []wire.GapBlock{{Start: 2, End: 2}}) // truncated: first+2 kept
+	if a.fl.nGapAckd != 2 || !a.fl.at(first+2).acked {
+		t.Fatalf("gap-acked %d after a truncated list", a.fl.nGapAckd)
+	}
+	sack(first-1, []wire.GapBlock{{Start: 3, End: 3}}) // first+1 reneged
+	if c := a.fl.at(first + 1); c.acked || !c.inFlight || c.miss != 1 || a.fl.nGapAckd != 1 {
+		t.Fatalf("reneged chunk: acked %v in flight %v miss %d", c.acked, c.inFlight, c.miss)
+	}
+	sack(first-1, []wire.GapBlock{{Start: 2, End: 3}}) // gap-acked again
+	sack(first+2, nil)
+	if rec.acked != total {
+		t.Fatalf("%d bytes reported acked, %d sent", rec.acked, total)
+	}
+
+	// Without any block left, every gap-acked chunk is reneged and goes
+	// out again when T3-rtx expires.
+	for i := 0; i < 3; i++ {
+		a.Send(0, 0, 0, 0, make([]byte, 1000))
+	}
+	take(p.a)
+	first = a.fl.cumAck + 1
+	sack(first-1, []wire.GapBlock{{Start: 2, End: 3}})
+	a.t3.stop()
+	sack(first-1, nil)
 	if a.fl.nGapAckd != 0 || a.t3.at == 0 {
 		t.Fatalf("gap-acked %d after renege, T3 %d", a.fl.nGapAckd, a.t3.at)
 	}
-	if err := a.checkInvariants(); err != nil {
-		t.Fatal(err)
+	p.a.HandleTimeout(a.t3.at)
+	got := dataTSNs(t, take(p.a)) // cwnd is one MTU now: first and first+1
+	if len(got) < 2 || got[1] != first+1 {
+		t.Fatalf("reneged TSN first+1 not retransmitted: %v (first %d)", got, first)
+	}
+	if c := a.fl.at(first + 2); !c.retx && c.sends < 2 {
+		t.Fatal("reneged TSN first+2 not marked for retransmission")
 	}
 }
 

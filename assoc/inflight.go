@@ -19,6 +19,7 @@ type outChunk struct {
 	acked    bool  // gap-acked
 	retx     bool  // marked for retransmission
 	fastRtx  bool  // already fast-retransmitted once
+	reneged  bool  // gap-acked, then reneged: its bytes were counted as acked
 	gapNow   bool  // scratch: covered by the SACK being processed
 }
 
@@ -103,7 +104,9 @@ func (a *Assoc) recvSack(now int64, s wire.SackChunk) bool {
 	haveHTNA := false
 	var reachedPaths uint64 // paths whose DATA was acknowledged (8.2)
 	ack := func(c *outChunk) {
-		acked += c.n
+		if !c.reneged { // counted once, when first acknowledged
+			acked += c.n
+		}
 		// 8.2 clears the error counter of the path the chunk last went
 		// to. Only unambiguously: a chunk sent before that path's last
 		// timeout (its ack perhaps lost with the path), or sent more than
@@ -154,11 +157,13 @@ func (a *Assoc) recvSack(now int64, s wire.SackChunk) bool {
 	if f.outstanding() > 0 && (s.NumGapBlocks() > 0 || f.nGapAckd > 0) {
 		first := f.list[f.head].tsn
 		topGap := cum // highest TSN a gap block of this SACK covers
+		nBlocks := 0  // valid gap blocks
 		for i := 0; i < s.NumGapBlocks(); i++ {
 			g := s.GapBlock(i)
 			if g.Start == 0 || g.Start > g.End {
 				continue // invalid block: ignored
 			}
+			nBlocks++
 			for t := cum + uint32(g.Start); seqLE(t, cum+uint32(g.End)); t++ {
 				if seqLT(t, first) {
 					continue
@@ -175,17 +180,25 @@ func (a *Assoc) recvSack(now int64, s wire.SackChunk) bool {
 				}
 			}
 		}
-		newMiss := false
+		newMiss, renege := false, false
 		for i := f.head; i < len(f.list); i++ {
 			c := &f.list[i]
 			if c.gapNow {
 				c.gapNow = false
 				continue
 			}
-			if c.acked { // renege (6.2.1): treated as unacknowledged again
-				c.acked = false
+			reneged := false
+			if c.acked {
+				if nBlocks > 0 && seqGT(c.tsn, topGap) {
+					continue // beyond the last block: a truncated list, not a renege
+				}
+				// Renege (6.2.1 D): unacknowledged again, back in flight,
+				// one miss indication (7.2.4) and T3-rtx running (6.3.2 R4).
+				c.acked, c.reneged = false, true
 				f.nGapAckd--
-				continue
+				c.inFlight = true
+				f.flight += c.n
+				reneged, renege = true, true
 			}
 			// 7.2.4: a miss indication for unacked TSNs below the highest
 			// newly acked one (HTNA); in fast recovery a SACK advancing
@@ -195,6 +208,7 @@ func (a *Assoc) recvSack(now int64, s wire.SackChunk) bool {
 			if f.inFR && cumAdvanced {
 				below = seqLT(c.tsn, topGap)
 			}
+			below = below || reneged
 			if below && !c.retx && !c.acked {
 				if c.miss < 255 {
 					c.miss++
@@ -209,6 +223,9 @@ func (a *Assoc) recvSack(now int64, s wire.SackChunk) bool {
 		}
 		if newMiss {
 			a.fastRetransmit(now)
+		}
+		if renege && a.t3.at == 0 {
+			a.t3.start(now, a.RTO())
 		}
 	}
 	if f.inFR && seqGE(cum, f.frExit) {
