@@ -278,3 +278,44 @@ func TestInitAckWithoutCookie(t *testing.T) {
 		t.Fatal(a.State())
 	}
 }
+
+// An INIT full of unknown parameters asking for a report (3.2.1) cannot
+// make the INIT ACK an amplifier (section 14): the reports add at most the
+// INIT's size and the INIT ACK stays within the PMTU.
+func TestInitAckUnrecognizedCapped(t *testing.T) {
+	p := newPair(t, 21)
+	pi := PacketInfo{Src: addrA, Dst: addrB}
+	p.b.Receive(0, pi, initPacket(0x51, nil))
+	base := len(take(p.b)[0]) // the INIT ACK without reports
+	for _, n := range []int{100, 340} {
+		init := initPacket(0x52, func(w *wire.Builder) {
+			for i := 0; i < n; i++ {
+				w.Param(wire.ParamType(0xD000|i), nil) // 11: skip, report
+			}
+		})
+		p.b.Receive(0, pi, init)
+		out := take(p.b)
+		if len(out) != 1 || describe(out[0]) != "INIT ACK" {
+			t.Fatalf("%v", descAll(out))
+		}
+		if len(out[0]) > 1500-40 || len(out[0]) > base+len(init) {
+			t.Fatalf("%d unknown parameters: INIT %d bytes, INIT ACK %d (%d without reports)", n, len(init), len(out[0]), base)
+		}
+		reported := 0
+		for it := wire.InitChunk(chunkOf(t, out[0], 0)).Params(); ; {
+			prm, ok := it.Next()
+			if !ok {
+				break
+			}
+			if prm.Type() == wire.ParamUnrecognized {
+				if prm.Inner().Type() != wire.ParamType(0xD000|reported) {
+					t.Fatalf("report %d is of %x", reported, prm.Inner().Type())
+				}
+				reported++
+			}
+		}
+		if reported == 0 || reported == n {
+			t.Fatalf("%d of %d unknown parameters reported", reported, n)
+		}
+	}
+}

@@ -204,7 +204,10 @@ func (r *Responder) writeInitAck(w *wire.Builder, now int64, pi *PacketInfo, pkt
 	}
 	// RFC 9260 3.2.1: unrecognized parameters whose action bits ask for a
 	// report go back in Unrecognized Parameter parameters; 00 and 01 stop
-	// the processing of further parameters.
+	// the processing of further parameters. The reports are capped
+	// (amplification, section 14): they add at most the INIT's own size
+	// and the INIT ACK stays within the PMTU; the rest go unreported.
+	limit := min(cfg.PMTU-40, w.Len()+len(pkt))
 	for it := init.Params(); ; {
 		p, ok := it.Next()
 		if !ok {
@@ -214,7 +217,7 @@ func (r *Responder) writeInitAck(w *wire.Builder, now int64, pi *PacketInfo, pkt
 		if t.Known() {
 			continue
 		}
-		if t.Action().Report() {
+		if t.Action().Report() && 4+(len(p)+3)&^3 <= w.Room(limit) {
 			w.ParamUnrecognized(p)
 		}
 		if !t.Action().Skip() {
