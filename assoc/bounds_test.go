@@ -3,6 +3,7 @@ package assoc
 import (
 	"net/netip"
 	"testing"
+	"time"
 
 	"github.com/sctp-xdp/sctp-xdp/wire"
 )
@@ -235,5 +236,35 @@ func TestHTNAOutOfOrderBlocks(t *testing.T) {
 		if m := a.fl.at(tsn).miss; m != 1 {
 			t.Fatalf("TSN first+%d: %d miss indications, want 1", tsn-first, m)
 		}
+	}
+}
+
+// A SACK of many overlapping gap blocks costs about one pass over the
+// outstanding chunks, not one per block, and acks correctly.
+func TestSackOverlappingBlocks(t *testing.T) {
+	p, a, _ := establishedPair(t, 108)
+	const n = 60000
+	base := a.localTSN
+	for i := uint32(0); i < n; i++ {
+		a.fl.push(outChunk{tsn: base + i, n: 1, sends: 1, inFlight: true})
+		a.fl.flight++
+	}
+	a.localTSN += n
+	gaps := make([]wire.GapBlock, 16000)
+	for i := range gaps {
+		gaps[i] = wire.GapBlock{Start: 2, End: n}
+	}
+	gaps[len(gaps)-1] = wire.GapBlock{Start: 2, End: 2}
+	pkt := build(portB, portA, a.LocalTag(), func(w *wire.Builder) { w.Sack(base-1, 1<<20, gaps, nil) })
+	start := time.Now()
+	p.a.Receive(0, PacketInfo{Src: addrB, Dst: addrA}, pkt)
+	if d := time.Since(start); d > time.Second {
+		t.Fatalf("SACK of %d blocks over %d chunks took %v", len(gaps), n, d)
+	}
+	if a.State() != Established || a.fl.nGapAckd != n-1 || a.fl.at(base).acked || a.fl.flight != 1 {
+		t.Fatalf("gap-acked %d, flight %d", a.fl.nGapAckd, a.fl.flight)
+	}
+	if err := a.checkInvariants(); err != nil {
+		t.Fatal(err)
 	}
 }

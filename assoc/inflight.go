@@ -158,16 +158,33 @@ func (a *Assoc) recvSack(now int64, s wire.SackChunk) bool {
 		first := f.list[f.head].tsn
 		topGap := cum // highest TSN a gap block of this SACK covers
 		nBlocks := 0  // valid gap blocks
+		// Each block is clamped to the outstanding TSNs, and the TSNs
+		// visited to their count: a receiver's blocks are disjoint, so
+		// overlapping ones (a broken or hostile peer) cannot make a SACK
+		// cost blocks x outstanding.
+		last := f.list[len(f.list)-1].tsn
+		budget := f.outstanding()
 		for i := 0; i < s.NumGapBlocks(); i++ {
 			g := s.GapBlock(i)
 			if g.Start == 0 || g.Start > g.End {
 				continue // invalid block: ignored
 			}
 			nBlocks++
-			for t := cum + uint32(g.Start); seqLE(t, cum+uint32(g.End)); t++ {
-				if seqLT(t, first) {
-					continue
-				}
+			lo, hi := cum+uint32(g.Start), cum+uint32(g.End)
+			if seqLT(lo, first) {
+				lo = first
+			}
+			if seqGT(hi, last) {
+				hi = last
+			}
+			if seqGT(lo, hi) || budget == 0 {
+				continue
+			}
+			if int(hi-lo) >= budget {
+				hi = lo + uint32(budget) - 1
+			}
+			budget -= int(hi-lo) + 1
+			for t := lo; seqLE(t, hi); t++ {
 				c := f.at(t)
 				c.gapNow = true
 				if seqGT(t, topGap) {
