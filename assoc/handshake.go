@@ -323,6 +323,9 @@ func (a *Assoc) recvCookieEcho(now int64, pi *PacketInfo, pkt wire.SCTP, ce wire
 		a.cookieAck()
 		a.up(now, EventRestart)
 	case lm && !pm: // (B) INIT collision; also a peer's tag of 0 in COOKIE-WAIT
+		if a.state != CookieWait && a.state != CookieEchoed {
+			a.sq.restartSSNs() // the peer's new TCB expects SSN 0 (as Linux)
+		}
 		a.adopt(cd)
 		a.t1.stop()
 		a.cookieAck()

@@ -391,3 +391,42 @@ func TestInitFromOtherAddressHandshake(t *testing.T) {
 		check(t, p, a, CookieEchoed)
 	})
 }
+
+// 5.2.4 case B in ESTABLISHED: the peer's new TCB expects every stream's
+// SSN from 0, so our outbound SSNs restart (as Linux's sctp_assoc_update
+// does); messages queued and not yet sent are renumbered.
+func TestCookieEchoCaseBEstablishedResetsSSN(t *testing.T) {
+	p, a, _ := establishedPair(t, 19)
+	a.cfg.NoDelay = true
+	for i := 0; i < 3; i++ {
+		a.Send(0, 0, 0, 0, []byte("before"))
+	}
+	p.flush()
+	a.Send(0, 0, 0, 0, []byte("queued")) // SSN 3, not sent yet
+	cd := cookieData{
+		created: 0, lifeMs: 60000,
+		localPort: portA, peerPort: portB,
+		localTag: a.LocalTag(), peerTag: 0xB0B0B0B1,
+		localTSN: a.localTSN, peerTSN: 9000, peerARwnd: 65536,
+		localOS: 10, localMIS: 10, peerOS: 10, peerMIS: 10,
+		src: addrB, dst: addrA,
+	}
+	ck := a.resp.keys.seal(nil, &cd)
+	p.a.Receive(0, PacketInfo{Src: addrB, Dst: addrA}, build(portB, portA, a.LocalTag(), func(w *wire.Builder) { w.CookieEcho(ck) }))
+	if a.PeerTag() != 0xB0B0B0B1 || a.State() != Established {
+		t.Fatalf("case B not taken: peer tag %08x", a.PeerTag())
+	}
+	a.Send(0, 0, 0, 0, []byte("after"))
+	var ssns []uint16
+	for _, pkt := range take(p.a) {
+		it := mustParse(t, pkt).Chunks()
+		for c, ok := it.Next(); ok; c, ok = it.Next() {
+			if c.Type() == wire.ChunkData {
+				ssns = append(ssns, beU16(c[10:]))
+			}
+		}
+	}
+	if !slices.Equal(ssns, []uint16{0, 1}) {
+		t.Fatalf("SSNs after case B %v, want [0 1]", ssns)
+	}
+}

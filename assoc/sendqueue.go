@@ -173,6 +173,22 @@ func (q *sendQueue) popDone() {
 	}
 }
 
+// restartSSNs starts every outbound stream's SSNs at 0 again (a peer's new
+// TCB, RFC 9260 5.2.4 case B): ordered messages not yet cut into chunks
+// are renumbered from 0; one partly cut keeps the SSN its chunks carry.
+func (q *sendQueue) restartSSNs() {
+	clear(q.nextSSN)
+	for sid := range q.strm {
+		s := &q.strm[sid]
+		for i := s.head; i < len(s.msgs); i++ {
+			if m := &s.msgs[i]; m.flags&flagU == 0 && m.done == 0 && sid < len(q.nextSSN) {
+				m.ssn = q.nextSSN[sid]
+				q.nextSSN[sid]++
+			}
+		}
+	}
+}
+
 func (q *sendQueue) reset() {
 	for i := range q.strm {
 		q.strm[i].msgs, q.strm[i].head = q.strm[i].msgs[:0], 0
