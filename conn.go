@@ -3,12 +3,14 @@ package sctpxdp
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/sctp-xdp/sctp-xdp/assoc"
+	"github.com/sctp-xdp/sctp-xdp/fastpath"
 )
 
 // SndInfo says how a message is sent (RFC 6458 5.3.4).
@@ -29,13 +31,31 @@ type RcvInfo struct {
 	EOR bool
 }
 
-// Assoc is an association. Its methods are safe for concurrent use: each
-// is a request to the poller that owns the association.
+// Assoc is an association. Its methods are safe for concurrent use.
+// Messages travel between the caller and the poller that owns the
+// association through two lock-free rings (one each way); control calls
+// are requests on the poller's ring.
 type Assoc struct {
 	ep *Endpoint
 	h  *pollerHandler
-	// eng belongs to the poller's goroutine.
-	eng *assoc.Assoc
+	// eng and the fields below it up to the rings belong to the poller.
+	eng             *assoc.Assoc
+	txMsg           txMsg // taken from tx, waiting for room in the engine
+	txPending       bool
+	shutdownAfterTx bool
+	rxHeld          rxMsg // taken from the engine, waiting for room in rx
+	rxHeldOK        bool
+
+	tx        *fastpath.SPSC[txMsg] // SendMsg → poller
+	txMu      sync.Mutex            // SendMsg callers take turns as the producer
+	rx        *fastpath.SPSC[rxMsg] // poller → RecvMsg
+	rxMu      sync.Mutex            // RecvMsg callers take turns as the consumer
+	rxCur     rxMsg                 // being read (a message longer than the caller's buffer)
+	rxOff     int
+	kick      kickMsg
+	kicked    atomic.Bool // a kick is on its way to the poller
+	rxStalled atomic.Bool // the poller found rx full
+	sendErr   atomic.Pointer[error]
 
 	mu   sync.Mutex // one request in flight
 	req  assocReq
@@ -45,15 +65,47 @@ type Assoc struct {
 	upOnce, closedOnce sync.Once
 	err                error // why it closed; valid once closed is closed
 	readable, writable chan struct{}
-	wantWrite          atomic.Bool
 	ownsEndpoint       bool        // made by the package-level Dial
 	final              assoc.Stats // the counts when it ended (set on the poller before closed)
 }
 
-func newAssoc(e *Endpoint, h *pollerHandler) *Assoc {
-	return &Assoc{ep: e, h: h, done: make(chan struct{}, 1), up: make(chan struct{}), closed: make(chan struct{}),
-		readable: make(chan struct{}, 1), writable: make(chan struct{}, 1)}
+// Ring sizes, in messages, each way.
+const ringMessages = 256
+
+type txMsg struct {
+	buf  *[]byte
+	n    int
+	info SndInfo
 }
+
+type rxMsg struct {
+	buf  *[]byte
+	n    int
+	info assoc.RecvInfo
+}
+
+func newAssoc(e *Endpoint, h *pollerHandler) *Assoc {
+	a := &Assoc{ep: e, h: h, done: make(chan struct{}, 1), up: make(chan struct{}), closed: make(chan struct{}),
+		readable: make(chan struct{}, 1), writable: make(chan struct{}, 1)}
+	a.tx, _ = fastpath.NewSPSC[txMsg](ringMessages, nil)
+	a.rx, _ = fastpath.NewSPSC[rxMsg](ringMessages, nil)
+	a.kick.a = a
+	return a
+}
+
+// kickPoller makes the owning poller look at the rings (once per flip of
+// the flag: its control ring never fills with kicks).
+func (a *Assoc) kickPoller() {
+	if !a.kicked.CompareAndSwap(false, true) {
+		return
+	}
+	p := a.ep.ir.rt.Group().Pollers()[a.h.q]
+	for !p.Send(&a.kick) {
+		time.Sleep(100 * time.Microsecond)
+	}
+}
+
+func (a *Assoc) setSendErr(err error) { a.sendErr.CompareAndSwap(nil, &err) }
 
 func (a *Assoc) setUp() { a.upOnce.Do(func() { close(a.up) }) }
 
@@ -77,52 +129,84 @@ func (a *Assoc) call() error {
 	return a.req.err
 }
 
-// SendMsg queues one message; it blocks while the send buffer is full,
-// until ctx ends. Messages it accepted are delivered even if the
-// association is shut down gracefully right after.
+// SendMsg queues one message: the data is copied, so buf may be reused at
+// once. It blocks while the queue is full (back pressure), until ctx ends.
+// A message SendMsg accepted is delivered even if the association is shut
+// down gracefully right after; an error the engine found with an earlier
+// message (an invalid stream, say) is returned by the next call.
 func (a *Assoc) SendMsg(ctx context.Context, info SndInfo, data []byte) error {
-	for {
-		a.mu.Lock()
-		a.req = assocReq{a: a, kind: reqSend, send: info, buf: data}
-		err := a.call()
-		a.req.buf = nil
-		a.mu.Unlock()
-		if !errors.Is(err, assoc.ErrWouldBlock) {
-			return a.mapErr(err)
-		}
+	if p := a.sendErr.Swap(nil); p != nil {
+		return *p
+	}
+	if len(data) > maxMessage {
+		return fmt.Errorf("%w: message of %d bytes (at most %d)", ErrInvalid, len(data), maxMessage)
+	}
+	select {
+	case <-a.closed:
+		return a.closedErr()
+	default:
+	}
+	bp := getBuf(len(data))
+	copy(*bp, data)
+	m := txMsg{buf: bp, n: len(data), info: info}
+	a.txMu.Lock()
+	for !a.tx.Push(m) {
+		a.txMu.Unlock()
+		a.kickPoller()
 		select {
 		case <-a.writable:
 		case <-a.closed:
+			putBuf(bp)
 			return a.closedErr()
 		case <-ctx.Done():
+			putBuf(bp)
 			return ctx.Err()
 		}
+		a.txMu.Lock()
 	}
+	a.txMu.Unlock()
+	a.kickPoller()
+	return nil
 }
 
 // RecvMsg reads the next message, or the next part of one larger than buf
 // (RcvInfo.EOR marks the last part). It blocks until data arrives, the
-// association ends (io.EOF after a graceful shutdown) or ctx ends.
+// association ends (io.EOF after a graceful shutdown, once everything
+// received has been read) or ctx ends.
 func (a *Assoc) RecvMsg(ctx context.Context, buf []byte) (int, RcvInfo, error) {
+	a.rxMu.Lock()
+	defer a.rxMu.Unlock()
 	for {
-		a.mu.Lock()
-		a.req = assocReq{a: a, kind: reqRecv, buf: buf}
-		err := a.call()
-		r := a.req
-		a.req.buf = nil
-		a.mu.Unlock()
-		if r.ok {
-			return r.n, RcvInfo{Stream: r.info.Stream, SSN: r.info.SSN, PPID: r.info.PPID, TSN: r.info.TSN,
-				Unordered: r.info.Unordered, EOR: r.info.EOR}, nil
-		}
-		if err != nil {
-			if err == io.EOF {
-				return 0, RcvInfo{}, a.eofErr()
+		if a.rxCur.buf != nil {
+			m := &a.rxCur
+			n := copy(buf, (*m.buf)[a.rxOff:m.n])
+			a.rxOff += n
+			done := a.rxOff == m.n
+			ri := RcvInfo{Stream: m.info.Stream, SSN: m.info.SSN, PPID: m.info.PPID, TSN: m.info.TSN,
+				Unordered: m.info.Unordered, EOR: m.info.EOR && done}
+			if done {
+				putBuf(m.buf)
+				a.rxCur, a.rxOff = rxMsg{}, 0
 			}
-			return 0, RcvInfo{}, a.mapErr(err)
+			return n, ri, nil
+		}
+		if m, ok := a.rx.Pop(); ok {
+			a.rxCur = m
+			if a.rxStalled.Swap(false) {
+				a.kickPoller() // room for what the poller holds
+			}
+			continue
 		}
 		select {
 		case <-a.readable:
+		case <-a.closed:
+			// Everything received before the end was pushed before closed
+			// was closed: one more look, then the end.
+			if m, ok := a.rx.Pop(); ok {
+				a.rxCur = m
+				continue
+			}
+			return 0, RcvInfo{}, a.eofErr()
 		case <-ctx.Done():
 			return 0, RcvInfo{}, ctx.Err()
 		}

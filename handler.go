@@ -1,7 +1,6 @@
 package sctpxdp
 
 import (
-	"io"
 	"net/netip"
 
 	"github.com/sctp-xdp/sctp-xdp/assoc"
@@ -12,12 +11,14 @@ import (
 // has an assoc.Endpoint on every poller, owning the associations whose tags
 // carry that poller's index. Everything here runs on the poller's goroutine.
 type pollerHandler struct {
-	q      int
-	ir     *ifaceRuntime
-	ports  map[uint16]*portEngine
-	assocs map[assocKey]*Assoc
-	timer  fastpath.Timer
-	oob    [1500]byte
+	q        int
+	ir       *ifaceRuntime
+	ports    map[uint16]*portEngine
+	assocs   map[assocKey]*Assoc
+	blocked  map[*Assoc]struct{} // sends waiting for room in the engine
+	draining map[*Assoc]error    // ended, with received data still to hand over
+	timer    fastpath.Timer
+	scratch  []byte // one received message on its way to the API
 }
 
 type assocKey = *assoc.Assoc
@@ -46,12 +47,15 @@ type reqKind uint8
 
 const (
 	reqDial reqKind = iota + 1
-	reqSend
-	reqRecv
 	reqShutdown
 	reqAbort
 	reqStats
 )
+
+// kickMsg tells the poller that an Assoc's send ring has messages or its
+// receive ring has room again; one per Assoc, sent only when its flag
+// flips, so the poller's ring never fills with them.
+type kickMsg struct{ a *Assoc }
 
 // assocReq is an Assoc's one request in flight (its mutex serialises them).
 type assocReq struct {
@@ -59,12 +63,7 @@ type assocReq struct {
 	kind  reqKind
 	peers []netip.Addr
 	port  uint16
-	send  SndInfo
-	buf   []byte
 	// results
-	n     int
-	info  assoc.RecvInfo
-	ok    bool
 	stats assoc.Stats
 	err   error
 }
@@ -120,6 +119,10 @@ func (h *pollerHandler) HandleControl(c *fastpath.Ctx, msg any) {
 		m.done <- nil
 	case *assocReq:
 		h.assocRequest(c, m)
+	case *kickMsg:
+		m.a.kicked.Store(false) // before draining: a later push kicks again
+		h.drainTx(c, m.a)
+		h.moveRx(m.a)
 	}
 }
 
@@ -140,23 +143,17 @@ func (h *pollerHandler) assocRequest(c *fastpath.Ctx, r *assocReq) {
 		h.assocs[as] = a
 	case a.eng == nil:
 		r.err = ErrClosed
-	case r.kind == reqSend:
-		var fl assoc.SendFlags
-		if r.send.Unordered {
-			fl |= assoc.SendUnordered
-		}
-		r.err = a.eng.Send(c.Now, r.send.Stream, r.send.PPID, fl, r.buf)
-		if r.err == assoc.ErrWouldBlock {
-			a.wantWrite.Store(true)
-		}
-	case r.kind == reqRecv:
-		r.n, r.info, r.ok = a.eng.Recv(r.buf)
-		if !r.ok && a.eng.State() == assoc.Closed {
-			r.err = io.EOF
-		}
 	case r.kind == reqShutdown:
-		r.err = a.eng.Shutdown(c.Now)
+		// Messages SendMsg accepted go first: the engine refuses sends
+		// once shutting down (RFC 9260 9.2).
+		h.drainTx(c, a)
+		if a.txPending || !a.tx.Empty() {
+			a.shutdownAfterTx = true
+		} else {
+			r.err = a.eng.Shutdown(c.Now)
+		}
 	case r.kind == reqAbort:
+		h.discardTx(a)
 		r.err = a.eng.Abort(c.Now, nil)
 	case r.kind == reqStats:
 		r.stats = a.eng.Stats
@@ -167,9 +164,19 @@ func (h *pollerHandler) assocRequest(c *fastpath.Ctx, r *assocReq) {
 	a.done <- struct{}{}
 }
 
-// Flush delivers what the batch produced: events to the API, readiness
-// signals, and the packets the engines have to send; then arms the timer.
+// Flush delivers what the batch produced: events to the API, received
+// messages, queued sends, and the packets the engines have to send; then
+// arms the timer.
 func (h *pollerHandler) Flush(c *fastpath.Ctx) {
+	for a := range h.blocked {
+		h.drainTx(c, a) // SACKs may have made room
+	}
+	for a, err := range h.draining {
+		if h.moveRx(a); !a.rxPending() {
+			delete(h.draining, a)
+			a.finish(err)
+		}
+	}
 	next := int64(0)
 	for _, pe := range h.ports {
 		if pe.dirty {
@@ -196,16 +203,8 @@ func (h *pollerHandler) flushPort(c *fastpath.Ctx, pe *portEngine) {
 		h.event(c, pe, as, ev)
 	}
 	for _, as := range pe.eng.Assocs() {
-		a := h.assocs[as]
-		if a == nil {
-			continue
-		}
-		if as.Readable() > 0 {
-			signal(a.readable)
-		}
-		if a.wantWrite.Load() {
-			a.wantWrite.Store(false)
-			signal(a.writable)
+		if a := h.assocs[as]; a != nil && (as.Readable() > 0 || a.rxHeldOK) {
+			h.moveRx(a)
 		}
 	}
 	for {
@@ -252,10 +251,123 @@ func (h *pollerHandler) event(c *fastpath.Ctx, pe *portEngine, as *assoc.Assoc, 
 		}
 		h.publish(pe, as, -1)
 		delete(h.assocs, as)
+		delete(h.blocked, a)
+		h.discardTx(a)
 		a.final = as.Stats
+		// Data received before the end is still the reader's.
+		if h.moveRx(a); a.rxPending() {
+			h.draining[a] = err
+			return
+		}
 		a.finish(err)
 	}
 }
+
+// drainTx moves the Assoc's queued messages into its engine until the
+// engine's send buffer is full (then it retries at every Flush).
+func (h *pollerHandler) drainTx(c *fastpath.Ctx, a *Assoc) {
+	if a.eng == nil || h.assocs[a.eng] == nil {
+		h.discardTx(a)
+		return
+	}
+	moved := false
+	for {
+		if !a.txPending {
+			m, ok := a.tx.Pop()
+			if !ok {
+				break
+			}
+			a.txMsg, a.txPending = m, true
+		}
+		m := &a.txMsg
+		var fl assoc.SendFlags
+		if m.info.Unordered {
+			fl |= assoc.SendUnordered
+		}
+		err := a.eng.Send(c.Now, m.info.Stream, m.info.PPID, fl, (*m.buf)[:m.n])
+		if err == assoc.ErrWouldBlock {
+			h.blocked[a] = struct{}{}
+			break
+		}
+		if err != nil {
+			a.setSendErr(a.mapErr(err))
+		}
+		putBuf(m.buf)
+		a.txMsg, a.txPending, moved = txMsg{}, false, true
+	}
+	if !a.txPending {
+		delete(h.blocked, a)
+		if a.shutdownAfterTx && a.tx.Empty() {
+			a.shutdownAfterTx = false
+			a.eng.Shutdown(c.Now)
+		}
+	}
+	if moved {
+		signal(a.writable)
+		if pe := h.ports[a.ep.port]; pe != nil {
+			pe.dirty = true
+		}
+	}
+}
+
+// discardTx drops what an ended association had queued.
+func (h *pollerHandler) discardTx(a *Assoc) {
+	if a.txPending {
+		putBuf(a.txMsg.buf)
+		a.txMsg, a.txPending = txMsg{}, false
+	}
+	for {
+		m, ok := a.tx.Pop()
+		if !ok {
+			break
+		}
+		putBuf(m.buf)
+	}
+	signal(a.writable)
+}
+
+// moveRx hands received messages (or parts, with partial delivery) from
+// the engine to the Assoc's receive ring, as many as fit. When the ring is
+// full the message in hand waits in rxHeld and rxStalled asks the reader to
+// kick the poller once it has made room (set, then the push retried, so a
+// pop in between is never missed).
+func (h *pollerHandler) moveRx(a *Assoc) {
+	if a.eng == nil {
+		return
+	}
+	if h.scratch == nil {
+		h.scratch = make([]byte, maxMessage)
+	}
+	moved := false
+	for {
+		if !a.rxHeldOK {
+			if a.eng.Readable() == 0 {
+				break
+			}
+			n, info, ok := a.eng.Recv(h.scratch)
+			if !ok {
+				break
+			}
+			bp := getBuf(n)
+			copy(*bp, h.scratch[:n])
+			a.rxHeld, a.rxHeldOK = rxMsg{buf: bp, n: n, info: info}, true
+		}
+		if !a.rx.Push(a.rxHeld) {
+			a.rxStalled.Store(true)
+			if !a.rx.Push(a.rxHeld) {
+				break
+			}
+			a.rxStalled.Store(false)
+		}
+		a.rxHeld, a.rxHeldOK, moved = rxMsg{}, false, true
+	}
+	if moved {
+		signal(a.readable)
+	}
+}
+
+// rxPending reports whether received data has not reached the ring yet.
+func (a *Assoc) rxPending() bool { return a.rxHeldOK || a.eng.Readable() > 0 }
 
 // publish routes packets without a usable tag (T bit, ICMP) for the
 // association's peer addresses to owner (-1 removes).

@@ -62,7 +62,8 @@ func acquireRuntime(cfg *Config, port uint16) (*ifaceRuntime, uint16, error) {
 }
 
 func (ir *ifaceRuntime) newHandler(q int) fastpath.Handler {
-	h := &pollerHandler{q: q, ir: ir, ports: map[uint16]*portEngine{}, assocs: map[assocKey]*Assoc{}}
+	h := &pollerHandler{q: q, ir: ir, ports: map[uint16]*portEngine{}, assocs: map[assocKey]*Assoc{},
+		blocked: map[*Assoc]struct{}{}, draining: map[*Assoc]error{}}
 	ir.handlers = append(ir.handlers, h)
 	return h
 }

@@ -48,20 +48,27 @@ func runDemo(ctx context.Context, args []string, log *slog.Logger) error {
 	fmt.Printf("server %s on %s in %s; client %s on %s in %s\n",
 		srv.IPv4, srv.Name, srvNS.Name(), cli.IPv4, cli.Name, cliNS.Name())
 
-	cfg := sctpxdp.Config{Interface: srv.Name, NetNS: srvNS.Path(), Port: 5001}
-	cfg.Assoc.NoDelay = true
-	ep, err := sctpxdp.Listen(cfg)
-	if err != nil {
-		return err
-	}
-	defer ep.Close()
+	// An echo server on port 7 and a discard server on port 9 (RFC 862,
+	// RFC 863, as usrsctp's examples), sharing the interface's runtime.
 	sctx, stopServer := context.WithCancel(ctx)
 	defer stopServer()
-	go serve(sctx, ep, "echo", log)
+	ports := map[string]uint16{"echo": 7, "discard": 9}
+	var eps []*sctpxdp.Endpoint
+	for _, mode := range []string{"echo", "discard"} {
+		cfg := sctpxdp.Config{Interface: srv.Name, NetNS: srvNS.Path(), Port: ports[mode]}
+		cfg.Assoc.NoDelay = true
+		ep, err := sctpxdp.Listen(cfg)
+		if err != nil {
+			return err
+		}
+		defer ep.Close()
+		eps = append(eps, ep)
+		go serve(sctx, ep, mode, log)
+	}
 
-	peer := netip.AddrPortFrom(srv.IPv4, 5001)
 	client := sctpxdp.Config{Interface: cli.Name, NetNS: cliNS.Path()}
 	for _, mode := range []string{"discard", "echo"} {
+		peer := netip.AddrPortFrom(srv.IPv4, ports[mode])
 		f := &benchFlags{mode: mode, size: *size, duration: *duration / 2}
 		fmt.Printf("\nbench --mode %s --size %d --duration %v\n", mode, *size, f.duration)
 		r, err := bench(ctx, client, peer, f, os.Stdout)
@@ -76,8 +83,10 @@ func runDemo(ctx context.Context, args []string, log *slog.Logger) error {
 		}
 	}
 	stopServer()
-	if err := ep.Close(); err != nil {
-		return err
+	for _, ep := range eps {
+		if err := ep.Close(); err != nil {
+			return err
+		}
 	}
 	fmt.Println("\ndone: namespaces, veth pair and XDP program removed")
 	return nil
