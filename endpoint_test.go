@@ -3,11 +3,13 @@ package sctpxdp_test
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/netip"
+	"sync"
 	"testing"
 	"time"
 
@@ -142,4 +144,88 @@ func TestListenErrors(t *testing.T) {
 	}
 	ep2.Close()
 	_ = fmt.Sprint()
+}
+
+// TestBackPressure: a reader that does not read makes the writer block
+// (SendMsg waits, it does not drop or buffer without bound); once the
+// reader drains, every message arrives in order, byte for byte, and
+// several goroutines may send on one association at once.
+func TestBackPressure(t *testing.T) {
+	srvLink, cliLink := pair(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	ep, err := sctpxdp.Listen(sctpxdp.Config{Interface: srvLink.Name, NetNS: srvLink.NS.Path(), Port: 5006})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ep.Close()
+	a, err := sctpxdp.Dial(ctx, sctpxdp.Config{Interface: cliLink.Name, NetNS: cliLink.NS.Path()},
+		netip.AddrPortFrom(srvLink.IPv4, 5006))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := ep.Accept(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Nobody reads: the peer's window, both engines' buffers and the rings
+	// fill, then SendMsg blocks until its deadline.
+	msg := make([]byte, 8<<10)
+	sent := 0
+	for {
+		sctx, scancel := context.WithTimeout(ctx, 500*time.Millisecond)
+		binary.BigEndian.PutUint32(msg, uint32(sent))
+		err := a.SendMsg(sctx, sctpxdp.SndInfo{}, msg)
+		scancel()
+		if errors.Is(err, context.DeadlineExceeded) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("send %d: %v", sent, err)
+		}
+		if sent++; sent > 100000 {
+			t.Fatal("SendMsg never blocked: the queue is unbounded")
+		}
+	}
+	t.Logf("SendMsg blocked after %d messages (%d KiB) with nobody reading", sent, sent*8)
+	// Two more writers join; the reader drains everything.
+	const extra = 200
+	var wg sync.WaitGroup
+	for w := 0; w < 2; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			m := make([]byte, 8<<10)
+			for i := 0; i < extra; i++ {
+				binary.BigEndian.PutUint32(m, 1<<31|uint32(i))
+				if err := a.SendMsg(ctx, sctpxdp.SndInfo{Stream: 1}, m); err != nil {
+					t.Errorf("concurrent send: %v", err)
+					return
+				}
+			}
+		}()
+	}
+	buf := make([]byte, 16<<10)
+	next, others := 0, 0
+	for next < sent || others < 2*extra {
+		n, info, err := srv.RecvMsg(ctx, buf)
+		if err != nil {
+			t.Fatalf("recv after %d+%d: %v", next, others, err)
+		}
+		if n != len(msg) || !info.EOR {
+			t.Fatalf("message of %d bytes", n)
+		}
+		if info.Stream == 1 {
+			others++
+			continue
+		}
+		if got := binary.BigEndian.Uint32(buf); got != uint32(next) {
+			t.Fatalf("message %d arrived as %d", next, got)
+		}
+		next++
+	}
+	wg.Wait()
+	if err := a.Close(); err != nil {
+		t.Errorf("close: %v", err)
+	}
 }
