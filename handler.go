@@ -115,6 +115,14 @@ func (h *pollerHandler) HandleControl(c *fastpath.Ctx, msg any) {
 			}
 			h.flushPort(c, pe) // the ABORTs leave; the events close the Assocs
 			delete(h.ports, m.port)
+			// Ended associations whose reader never came back: what fits
+			// in their rings stays readable, the rest goes with the port.
+			for a, err := range h.draining {
+				if a.ep == pe.ep {
+					delete(h.draining, a)
+					a.finish(err)
+				}
+			}
 		}
 		m.done <- nil
 	case *assocReq:
