@@ -214,6 +214,33 @@ func TestReceiveMemoryBound(t *testing.T) {
 	}
 }
 
+// Tiny in-order messages a reader never reads: the payload window alone
+// would let a peer make us hold a window's worth of 1-byte chunks, each
+// costing a 64-byte buffer and its record, far more than the window in
+// memory. Held memory stays within memFactor windows, at its real cost.
+func TestReceiveMemoryTinyChunks(t *testing.T) {
+	p, _, b := establishedPair(t, 110)
+	pi := PacketInfo{Src: addrA, Dst: addrB}
+	one := []byte{7}
+	const n = 60000
+	for i := 0; i < n; i += 100 {
+		p.b.Receive(0, pi, build(portA, portB, b.LocalTag(), func(w *wire.Builder) {
+			for k := 0; k < 100; k++ {
+				w.Data(3, b.peerTSN+uint32(i+k), 0, uint16(i+k), 0, one) // whole messages, in order
+			}
+		}))
+		take(p.b)
+	}
+	limit := memFactor * int(DefaultARwnd)
+	if b.rq.memBytes > limit || b.Stats.DataDropped == 0 {
+		t.Fatalf("held %d bytes of memory (limit %d) for %d bytes of payload; dropped %d",
+			b.rq.memBytes, limit, b.rq.readyBytes, b.Stats.DataDropped)
+	}
+	if b.rq.memBytes < limit/2 {
+		t.Fatalf("held only %d bytes: the cap bit far too early", b.rq.memBytes)
+	}
+}
+
 // RFC 9260 7.2.4: HTNA is the highest TSN newly acknowledged, whatever the
 // order of the gap blocks: every TSN missing below it gets a miss
 // indication.

@@ -7,7 +7,20 @@ import "math/bits"
 // content is bounded by the receive window: every buffer taken is counted
 // against it until the user reads it.
 type bufPool struct {
-	free [11][][]byte
+	free   [11][][]byte
+	pooled int // bytes in the free lists, at most maxPooled
+}
+
+// maxPooled bounds what a pool keeps after a burst: enough for steady
+// traffic at the default window without allocating, not the burst's peak.
+const maxPooled = 1 << 20
+
+// classCap is the capacity get(n) gives: what n bytes really hold.
+func classCap(n int) int {
+	if c := sizeClass(n); c < 11 {
+		return 64 << c
+	}
+	return n
 }
 
 func sizeClass(n int) int {
@@ -25,6 +38,7 @@ func (p *bufPool) get(n int) []byte {
 	if l := p.free[c]; len(l) > 0 {
 		b := l[len(l)-1]
 		p.free[c] = l[:len(l)-1]
+		p.pooled -= cap(b)
 		return b[:n]
 	}
 	return make([]byte, n, 64<<c)
@@ -32,7 +46,8 @@ func (p *bufPool) get(n int) []byte {
 
 func (p *bufPool) put(b []byte) {
 	c := sizeClass(cap(b))
-	if c < len(p.free) && cap(b) == 64<<c {
+	if c < len(p.free) && cap(b) == 64<<c && p.pooled+cap(b) <= maxPooled {
 		p.free[c] = append(p.free[c], b[:0])
+		p.pooled += cap(b)
 	}
 }

@@ -1,5 +1,7 @@
 package assoc
 
+import "unsafe"
+
 // rchunk is a received DATA chunk kept until it is read: its fields and a
 // copy of its user data (the one copy of the receive path).
 type rchunk struct {
@@ -10,6 +12,9 @@ type rchunk struct {
 	gone     bool  // moved to the ready queue
 	data     []byte
 }
+
+// rchunkSize is what a held chunk's record costs besides its buffer.
+const rchunkSize = int(unsafe.Sizeof(rchunk{}))
 
 func (c *rchunk) b() bool { return c.flags&flagB != 0 }
 func (c *rchunk) e() bool { return c.flags&flagE != 0 }
@@ -38,7 +43,10 @@ type reasm struct {
 	waiting    []uint32 // complete ordered messages waiting, per stream
 	pendBytes  int
 	readyBytes int
-	pool       bufPool
+	// memBytes is what the held chunks really cost: their buffers'
+	// capacity and their rchunk records (capped in rwnd.go).
+	memBytes int
+	pool     bufPool
 
 	// Partial delivery (RFC 6458 8.1.21): a message too large to
 	// reassemble within pdPoint bytes is handed to the reader in pieces;
@@ -67,7 +75,7 @@ func (r *reasm) reset(streams uint16, pdPoint int) {
 		r.pool.put(c.data)
 	}
 	r.pend, r.head, r.ready, r.readyHead, r.readOff = r.pend[:0], 0, r.ready[:0], 0, 0
-	r.pendBytes, r.readyBytes = 0, 0
+	r.pendBytes, r.readyBytes, r.memBytes = 0, 0, 0
 	if cap(r.next) >= int(streams) {
 		r.next, r.waiting = r.next[:streams], r.waiting[:streams]
 		clear(r.next)
@@ -81,6 +89,7 @@ func (r *reasm) reset(streams uint16, pdPoint int) {
 // completes to the ready queue.
 func (r *reasm) insert(c rchunk) {
 	r.pendBytes += len(c.data)
+	r.memBytes += cap(c.data) + rchunkSize
 	i := len(r.pend)
 	for i > r.head && seqGT(r.pend[i-1].tsn, c.tsn) { // mostly appends
 		i--
@@ -153,6 +162,7 @@ func (r *reasm) pdAdvance(i int) {
 		r.ready = append(r.ready, *c)
 		r.pendBytes -= len(c.data)
 		r.readyBytes += len(c.data)
+
 		r.pd.last = c.tsn
 		end := c.e()
 		c.gone, c.data = true, nil
@@ -223,6 +233,7 @@ func (r *reasm) deliver(first, last int) {
 		r.ready = append(r.ready, *c)
 		r.pendBytes -= len(c.data)
 		r.readyBytes += len(c.data)
+
 		c.gone, c.data = true, nil
 	}
 	if !r.pend[first].u() {
@@ -289,6 +300,7 @@ func (r *reasm) read(buf []byte, info *RecvInfo) (n int, ok bool) {
 			return n, true // buf full
 		}
 		r.readyBytes -= len(f.data)
+		r.memBytes -= cap(f.data) + rchunkSize
 		r.pool.put(f.data)
 		end := f.e()
 		*f = rchunk{}

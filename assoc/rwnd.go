@@ -6,6 +6,13 @@ package assoc
 // while unread data stays below ARwnd, so a full reordering buffer can never
 // deadlock the association (partial delivery, reassembly.go, drains an
 // incomplete message at the front); memory is thus bounded by twice ARwnd.
+// Besides the window in payload bytes, what is held is capped at its real
+// cost (reasm.memBytes: buffer capacity and record per chunk) of
+// memFactor windows, so a peer's 1-byte messages cannot make a slow
+// reader's association hold a hundred windows of memory.
+
+// memFactor: held memory is capped at memFactor * ARwnd.
+const memFactor = 4
 
 func (a *Assoc) rwndAvail() uint32 {
 	held := a.rq.pendBytes + a.rq.readyBytes
@@ -17,6 +24,9 @@ func (a *Assoc) rwndAvail() uint32 {
 
 // rwndRoom reports whether n more bytes of DATA with TSN tsn may be kept.
 func (a *Assoc) rwndRoom(tsn uint32, n int) bool {
+	if a.rq.memBytes+classCap(n)+rchunkSize > memFactor*int(a.cfg.ARwnd) {
+		return false
+	}
 	held := a.rq.pendBytes + a.rq.readyBytes
 	if held+n <= int(a.cfg.ARwnd) {
 		return true
