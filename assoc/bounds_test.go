@@ -295,3 +295,19 @@ func TestSackOverlappingBlocks(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A peer's ERROR chunks cannot grow the event queue without bound.
+func TestRemoteErrorEventsBounded(t *testing.T) {
+	p, _, b := establishedPair(t, 111)
+	pi := PacketInfo{Src: addrA, Dst: addrB}
+	for i := 0; i < 1000; i++ {
+		p.b.Receive(0, pi, build(portA, portB, b.LocalTag(), func(w *wire.Builder) {
+			w.BeginError()
+			w.Cause(wire.CauseOutOfResource, nil)
+			w.End()
+		}))
+	}
+	if n := b.events.len(); n > maxQueuedEvents || b.Stats.EventsDropped == 0 {
+		t.Fatalf("%d events queued, %d dropped", n, b.Stats.EventsDropped)
+	}
+}

@@ -149,6 +149,15 @@ func (a *Assoc) recvError(now int64, c wire.Chunk) {
 			return
 		}
 	}
+	// A peer can send ERROR chunks faster than a slow application reads
+	// events: beyond maxQueuedEvents they are counted, not queued.
+	if a.events.len() >= maxQueuedEvents {
+		a.Stats.EventsDropped++
+		return
+	}
 	a.events.push(Event{Type: EventRemoteError, State: a.state, Cause: firstCause(c.Value()),
 		Causes: append([]byte(nil), c.Value()...)})
 }
+
+// maxQueuedEvents bounds the events a peer can make an association queue.
+const maxQueuedEvents = 64

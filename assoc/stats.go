@@ -28,7 +28,8 @@ type Stats struct {
 	Unrecognized       uint64 // chunks of an unrecognized type
 	Discarded          uint64 // packets discarded by the verification-tag or bundling rules
 	NotInState         uint64 // chunks not allowed in the current state
-	HeartbeatsAckd     uint64 // HEARTBEATs of the peer answered
+	HeartbeatsAckd     uint64
+	EventsDropped      uint64 // REMOTE_ERROR events not queued: too many unread // HEARTBEATs of the peer answered
 	HeartbeatsSent     uint64 // path HEARTBEATs sent (8.3, 5.4; PLPMTUD probes not counted)
 }
 
