@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -67,6 +68,10 @@ type Assoc struct {
 	readable, writable chan struct{}
 	ownsEndpoint       bool        // made by the package-level Dial
 	final              assoc.Stats // the counts when it ended (set on the poller before closed)
+	finalGather        assoc.Stats // GatherAndReset's last period (set on the poller; then under mu)
+	id                 uint32
+	peer               netip.Addr // primary peer address at COMM_UP (set on the poller before up)
+	aborting           bool       // we sent the ABORT (poller only)
 }
 
 // Ring sizes, in messages, each way.
@@ -85,7 +90,7 @@ type rxMsg struct {
 }
 
 func newAssoc(e *Endpoint, h *pollerHandler) *Assoc {
-	a := &Assoc{ep: e, h: h, done: make(chan struct{}, 1), up: make(chan struct{}), closed: make(chan struct{}),
+	a := &Assoc{ep: e, h: h, id: e.nextID.Add(1), done: make(chan struct{}, 1), up: make(chan struct{}), closed: make(chan struct{}),
 		readable: make(chan struct{}, 1), writable: make(chan struct{}, 1)}
 	a.tx, _ = fastpath.NewSPSC[txMsg](ringMessages, nil)
 	a.rx, _ = fastpath.NewSPSC[rxMsg](ringMessages, nil)

@@ -30,6 +30,11 @@ type Endpoint struct {
 
 	mu     sync.Mutex
 	assocs map[*Assoc]struct{}
+
+	nextID   atomic.Uint32 // association ids
+	statsMu  sync.Mutex    // one stats read at a time; guards the two below
+	retired  portStats     // the pollers' counters, handed back at close
+	rtClosed bool          // deregistered: the pollers no longer know the port
 }
 
 const acceptBacklog = 128
@@ -212,6 +217,9 @@ func (e *Endpoint) Close() error {
 }
 
 func (e *Endpoint) closeRuntime() error {
+	e.statsMu.Lock()
+	defer e.statsMu.Unlock()
+	e.rtClosed = true
 	var errs []error
 	for _, a := range e.addrs {
 		errs = append(errs, e.ir.rt.RemoveEndpoint(a, e.port))
@@ -219,6 +227,7 @@ func (e *Endpoint) closeRuntime() error {
 	for _, h := range e.ir.handlers {
 		req := &removePortReq{port: e.port, done: make(chan error, 1)}
 		errs = append(errs, e.control(h, req, req.done))
+		e.retired.add(&req.stats)
 	}
 	errs = append(errs, e.ir.release(e.port))
 	return errors.Join(errs...)

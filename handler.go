@@ -28,6 +28,7 @@ type portEngine struct {
 	ep    *Endpoint
 	eng   *assoc.Endpoint
 	dirty bool
+	stats portStats // ended associations, opens, failures
 }
 
 // Control messages from the API (pointers: boxing them allocates nothing).
@@ -38,8 +39,9 @@ type (
 		done chan error
 	}
 	removePortReq struct {
-		port uint16
-		done chan error
+		port  uint16
+		stats portStats // result: the port's counters on this poller
+		done  chan error
 	}
 )
 
@@ -50,6 +52,7 @@ const (
 	reqShutdown
 	reqAbort
 	reqStats
+	reqGather
 )
 
 // kickMsg tells the poller that an Assoc's send ring has messages or its
@@ -111,9 +114,13 @@ func (h *pollerHandler) HandleControl(c *fastpath.Ctx, msg any) {
 	case *removePortReq:
 		if pe := h.ports[m.port]; pe != nil {
 			for _, as := range pe.eng.Assocs() {
+				if a := h.assocs[as]; a != nil {
+					a.aborting = true
+				}
 				as.Abort(c.Now, nil)
 			}
 			h.flushPort(c, pe) // the ABORTs leave; the events close the Assocs
+			m.stats = pe.stats
 			delete(h.ports, m.port)
 			// Ended associations whose reader never came back: what fits
 			// in their rings stays readable, the rest goes with the port.
@@ -127,6 +134,8 @@ func (h *pollerHandler) HandleControl(c *fastpath.Ctx, msg any) {
 		m.done <- nil
 	case *assocReq:
 		h.assocRequest(c, m)
+	case *portStatsReq:
+		h.portStats(m)
 	case *kickMsg:
 		m.a.kicked.Store(false) // before draining: a later push kicks again
 		h.drainTx(c, m.a)
@@ -162,9 +171,14 @@ func (h *pollerHandler) assocRequest(c *fastpath.Ctx, r *assocReq) {
 		}
 	case r.kind == reqAbort:
 		h.discardTx(a)
+		a.aborting = true
 		r.err = a.eng.Abort(c.Now, nil)
 	case r.kind == reqStats:
 		r.stats = a.eng.Stats
+	case r.kind == reqGather && h.assocs[a.eng] == nil: // ended: the last period, once
+		r.stats, a.finalGather = a.finalGather, assoc.Stats{}
+	case r.kind == reqGather:
+		r.stats = a.eng.GatherAndReset()
 	}
 	if pe != nil {
 		pe.dirty = true
@@ -232,14 +246,24 @@ func (h *pollerHandler) event(c *fastpath.Ctx, pe *portEngine, as *assoc.Assoc, 
 	a := h.assocs[as]
 	switch ev.Type {
 	case assoc.EventCommUp, assoc.EventRestart:
+		if ev.Type == assoc.EventRestart {
+			pe.stats.failures.Restart++
+		}
 		if a == nil { // a passive open
 			a = newAssoc(pe.ep, h)
 			a.eng = as
+			a.peer = as.Primary()
 			h.assocs[as] = a
+			pe.stats.opened.Passive++
 			if !pe.ep.offer(a) {
+				a.aborting = true
 				as.Abort(c.Now, nil) // nobody accepts: RFC 9260 allows refusing
 				return
 			}
+		}
+		if !a.peer.IsValid() { // an active open coming up
+			a.peer = as.Primary()
+			pe.stats.opened.Active++
 		}
 		h.publish(pe, as, h.q)
 		a.setUp()
@@ -262,6 +286,8 @@ func (h *pollerHandler) event(c *fastpath.Ctx, pe *portEngine, as *assoc.Assoc, 
 		delete(h.blocked, a)
 		h.discardTx(a)
 		a.final = as.Stats
+		a.finalGather = as.GatherAndReset() // the engine is done with its counters
+		pe.stats.noteEnd(&a.final, &ev, a.aborting)
 		// Data received before the end is still the reader's.
 		if h.moveRx(a); a.rxPending() {
 			h.draining[a] = err

@@ -7,17 +7,23 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"net/netip"
 	"strings"
 	"sync"
+	"time"
 
 	sctpxdp "github.com/sctp-xdp/sctp-xdp"
+	"github.com/sctp-xdp/sctp-xdp/metrics"
 )
 
 type serveFlags struct {
 	iface, netns, addrs, mode string
 	port                      uint
 	queues                    int
+	metrics                   string // HTTP address of /metrics ("" for none)
+	perAssoc                  int
 }
 
 func parseServe(args []string) (*serveFlags, error) {
@@ -29,6 +35,8 @@ func parseServe(args []string) (*serveFlags, error) {
 	fs.UintVar(&f.port, "port", 5001, "SCTP port")
 	fs.StringVar(&f.mode, "mode", "echo", "echo or discard")
 	fs.IntVar(&f.queues, "queues", 0, "queues to use (default: all)")
+	fs.StringVar(&f.metrics, "metrics", "", "serve Prometheus metrics at http://`ADDR`/metrics (host:port)")
+	fs.IntVar(&f.perAssoc, "metrics-per-assoc", 0, "per-association series for the `N` busiest associations")
 	if err := fs.Parse(args); err != nil {
 		return nil, errUsage
 	}
@@ -40,6 +48,9 @@ func parseServe(args []string) (*serveFlags, error) {
 	}
 	if f.port == 0 || f.port > 65535 {
 		return nil, fmt.Errorf("--port must be 1 to 65535")
+	}
+	if f.perAssoc < 0 {
+		return nil, fmt.Errorf("--metrics-per-assoc must be 0 or more")
 	}
 	return f, nil
 }
@@ -73,10 +84,38 @@ func runServe(ctx context.Context, args []string, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	stopMetrics := func() {}
+	if f.metrics != "" {
+		if stopMetrics, err = serveMetrics(f.metrics, f.perAssoc, ep, log); err != nil {
+			ep.Close()
+			return err
+		}
+	}
 	log.Info("serving", "iface", f.iface, "port", ep.Port(), "mode", f.mode)
 	serve(ctx, ep, f.mode, log)
 	log.Info("shutting down: graceful shutdown of every association, then ABORT")
-	return ep.Close()
+	err = ep.Close()
+	stopMetrics()
+	return err
+}
+
+// serveMetrics serves ep's counters at http://addr/metrics (design.md 7)
+// until the returned function is called.
+func serveMetrics(addr string, perAssoc int, ep metrics.Source, log *slog.Logger) (func(), error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--metrics %s: %w (choose a free host:port)", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", metrics.Handler(metrics.Options{PerAssoc: perAssoc}, ep))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln)
+	log.Info("metrics", "url", "http://"+ln.Addr().String()+"/metrics")
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+	}, nil
 }
 
 // serve accepts associations and echoes or discards their messages until
