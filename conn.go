@@ -104,9 +104,12 @@ func (a *Assoc) kickPoller() {
 	if !a.kicked.CompareAndSwap(false, true) {
 		return
 	}
-	p := a.ep.ir.rt.Group().Pollers()[a.h.q]
-	for !p.Send(&a.kick) {
-		time.Sleep(100 * time.Microsecond)
+	for !a.h.poller.Send(&a.kick) {
+		select {
+		case <-a.ep.ir.closed:
+			return
+		case <-time.After(100 * time.Microsecond):
+		}
 	}
 }
 
@@ -125,13 +128,28 @@ func (a *Assoc) finish(err error) {
 }
 
 // call sends a.req to the owning poller and waits for it; a.mu is held.
+// Once the endpoint is deregistered calls end with ErrClosed (after
+// Close, a deferred Abort is harmless); a poller that stopped for good
+// never answers, so the wait ends with the runtime too.
 func (a *Assoc) call() error {
-	p := a.ep.ir.rt.Group().Pollers()[a.h.q]
-	for !p.Send(&a.req) {
-		time.Sleep(100 * time.Microsecond)
+	select {
+	case <-a.ep.stopped:
+		return ErrClosed
+	default:
 	}
-	<-a.done
-	return a.req.err
+	for !a.h.poller.Send(&a.req) {
+		select {
+		case <-a.ep.ir.closed:
+			return ErrClosed
+		case <-time.After(100 * time.Microsecond):
+		}
+	}
+	select {
+	case <-a.done:
+		return a.req.err
+	case <-a.ep.ir.closed:
+		return ErrClosed
+	}
 }
 
 // SendMsg queues one message: the data is copied, so buf may be reused at

@@ -25,6 +25,7 @@ type Endpoint struct {
 
 	acceptq chan *Assoc
 	done    chan struct{}
+	stopped chan struct{} // closed once deregistered from the pollers
 	once    sync.Once
 	next    atomic.Uint32 // poller for the next active open
 
@@ -53,7 +54,7 @@ func open(cfg Config) (*Endpoint, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Endpoint{cfg: cfg, ir: ir, port: port, acceptq: make(chan *Assoc, acceptBacklog),
+	e := &Endpoint{cfg: cfg, ir: ir, port: port, stopped: make(chan struct{}), acceptq: make(chan *Assoc, acceptBacklog),
 		done: make(chan struct{}), assocs: map[*Assoc]struct{}{}}
 	ac := cfg.Assoc
 	ac.LocalPort = port
@@ -230,6 +231,7 @@ func (e *Endpoint) closeRuntime() error {
 		e.retired.add(&req.stats)
 	}
 	errs = append(errs, e.ir.release(e.port))
+	close(e.stopped) // no poller answers for this endpoint any more
 	return errors.Join(errs...)
 }
 

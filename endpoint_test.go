@@ -229,3 +229,41 @@ func TestBackPressure(t *testing.T) {
 		t.Errorf("close: %v", err)
 	}
 }
+
+// Calls on an association after its Close (a deferred Abort, say) return
+// at once instead of reaching a runtime that has gone.
+func TestCallsAfterClose(t *testing.T) {
+	srvLink, cliLink := pair(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	ep, err := sctpxdp.Listen(sctpxdp.Config{Interface: srvLink.Name, NetNS: srvLink.NS.Path(), Port: 5007})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ep.Close()
+	go echoServer(t, ep, ctx)
+	a, err := sctpxdp.Dial(ctx, sctpxdp.Config{Interface: cliLink.Name, NetNS: cliLink.NS.Path()},
+		netip.AddrPortFrom(srvLink.IPv4, 5007))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond) // the Dial's own endpoint closes behind it
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		a.Abort()
+		a.Shutdown(ctx)
+		a.Stats()
+		if err := a.SendMsg(ctx, sctpxdp.SndInfo{}, []byte("late")); err == nil {
+			t.Error("SendMsg after Close succeeded")
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("calls after Close hang")
+	}
+}

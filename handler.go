@@ -12,6 +12,7 @@ import (
 // carry that poller's index. Everything here runs on the poller's goroutine.
 type pollerHandler struct {
 	q        int
+	poller   *fastpath.Poller // the poller this handler runs on
 	ir       *ifaceRuntime
 	ports    map[uint16]*portEngine
 	assocs   map[assocKey]*Assoc

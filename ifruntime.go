@@ -18,6 +18,7 @@ type ifaceRuntime struct {
 	cookie   []byte // the State Cookie key, shared by the pollers' engines
 	refs     int    // endpoints using it; guarded by ifaces.Mutex
 	ports    map[uint16]bool
+	closed   chan struct{} // closed once the pollers have stopped for good
 }
 
 type ifaceKey struct{ netns, iface string }
@@ -35,7 +36,7 @@ func acquireRuntime(cfg *Config, port uint16) (*ifaceRuntime, uint16, error) {
 	k := ifaceKey{cfg.NetNS, cfg.Interface}
 	ir := ifaces.m[k]
 	if ir == nil {
-		ir = &ifaceRuntime{key: k, cookie: make([]byte, 32), ports: map[uint16]bool{}}
+		ir = &ifaceRuntime{key: k, cookie: make([]byte, 32), ports: map[uint16]bool{}, closed: make(chan struct{})}
 		if _, err := rand.Read(ir.cookie); err != nil {
 			return nil, 0, err
 		}
@@ -45,6 +46,9 @@ func acquireRuntime(cfg *Config, port uint16) (*ifaceRuntime, uint16, error) {
 			return nil, 0, fmt.Errorf("sctp-xdp: opening %s: %w", cfg.Interface, err)
 		}
 		ir.rt = rt
+		for i, p := range rt.Group().Pollers() {
+			ir.handlers[i].poller = p // kept: Group() is gone once the runtime closes
+		}
 		ifaces.m[k] = ir
 	}
 	if port == 0 {
@@ -82,7 +86,9 @@ func (ir *ifaceRuntime) release(port uint16) error {
 
 func (ir *ifaceRuntime) closeLocked() error {
 	delete(ifaces.m, ir.key)
-	return ir.rt.Close()
+	err := ir.rt.Close() // the pollers have returned when it does
+	close(ir.closed)
+	return err
 }
 
 // freePortLocked picks an unused ephemeral port (RFC 6335's dynamic

@@ -59,7 +59,7 @@ func TestUsrsctpToOurServer(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatal("server did not see the association end")
 	}
-	pkts := testbed.Dissect(t, capture.Stop(t), "sctp.chunk_type", "sctp.data_tsn", "sctp.data_e_bit")
+	pkts := testbed.Dissect(t, capture.Stop(t), "sctp.chunk_type", "sctp.data_tsn_raw", "sctp.data_e_bit")
 	tsns := map[string]bool{}
 	aborts := 0
 	for _, p := range pkts {
@@ -68,7 +68,7 @@ func TestUsrsctpToOurServer(t *testing.T) {
 				aborts++
 			}
 		}
-		for _, tsn := range p["sctp.data_tsn"] {
+		for _, tsn := range p["sctp.data_tsn_raw"] {
 			tsns[tsn] = true
 		}
 	}

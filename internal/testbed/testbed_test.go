@@ -294,14 +294,14 @@ func TestCaptureAndUsrsctp(t *testing.T) {
 	if !srv.WaitOutput("100, 100, ", 10*time.Second) { // "length, messages, ..." line
 		t.Errorf("tsctp server did not report 100 messages:\n%s", srv.Output())
 	}
-	pkts := Dissect(t, capture.Stop(t), "sctp.chunk_type", "sctp.data_tsn")
+	pkts := Dissect(t, capture.Stop(t), "sctp.chunk_type", "sctp.data_tsn_raw")
 	seen := map[string]bool{}
 	tsns := map[string]bool{}
 	for _, p := range pkts {
 		for _, c := range p["sctp.chunk_type"] {
 			seen[c] = true
 		}
-		for _, tsn := range p["sctp.data_tsn"] {
+		for _, tsn := range p["sctp.data_tsn_raw"] {
 			tsns[tsn] = true
 		}
 	}
