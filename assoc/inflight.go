@@ -204,18 +204,21 @@ func (a *Assoc) recvSack(now int64, s wire.SackChunk) bool {
 				c.gapNow = false
 				continue
 			}
-			reneged := false
 			if c.acked {
 				if nBlocks > 0 && seqGT(c.tsn, topGap) {
 					continue // beyond the last block: a truncated list, not a renege
 				}
-				// Renege (6.2.1 D): unacknowledged again, back in flight,
-				// one miss indication (7.2.4) and T3-rtx running (6.3.2 R4).
+				// Renege (6.2.1 D): unacknowledged again, back in flight and
+				// T3-rtx running (6.3.2 R4). Miss indications follow HTNA
+				// (7.2.4) like any other: a stale SACK overtaken by a newer
+				// one (reordering) looks like a renege and acknowledges
+				// nothing new, so it must not count towards a fast
+				// retransmit, as in Linux and FreeBSD.
 				c.acked, c.reneged = false, true
 				f.nGapAckd--
 				c.inFlight = true
 				f.flight += c.n
-				reneged, renege = true, true
+				renege = true
 			}
 			// 7.2.4: a miss indication for unacked TSNs below the highest
 			// newly acked one (HTNA); in fast recovery a SACK advancing
@@ -225,7 +228,6 @@ func (a *Assoc) recvSack(now int64, s wire.SackChunk) bool {
 			if f.inFR && cumAdvanced {
 				below = seqLT(c.tsn, topGap)
 			}
-			below = below || reneged
 			if below && !c.retx && !c.acked {
 				if c.miss < 255 {
 					c.miss++
