@@ -24,6 +24,8 @@ type Config struct {
 	Addrs []netip.Addr
 	// Port is the local port; 0 picks an ephemeral one (49152-65535).
 	Port uint16
+	// Events enables notifications in RecvMsg, kind by kind (SCTP_EVENT).
+	Events Events
 	// Assoc tunes the associations (RFC 9260 protocol parameters, streams,
 	// buffers, NoDelay...); its LocalPort, LocalAddrs and owner fields are
 	// set by the endpoint.
@@ -39,5 +41,5 @@ func (c *Config) validate() error {
 			return fmt.Errorf("%w: local address %v", ErrInvalid, a)
 		}
 	}
-	return nil
+	return c.Events.validate()
 }

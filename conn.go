@@ -30,6 +30,9 @@ type RcvInfo struct {
 	Unordered bool
 	// EOR marks the read that ends the message (RFC 6458 MSG_EOR).
 	EOR bool
+	// Notification, when not nil, makes this read a notification (RFC 6458
+	// MSG_NOTIFICATION) instead of data: n is 0. Config.Events enables them.
+	Notification *Notification
 }
 
 // Assoc is an association. Its methods are safe for concurrent use.
@@ -46,6 +49,7 @@ type Assoc struct {
 	shutdownAfterTx bool
 	rxHeld          rxMsg // taken from the engine, waiting for room in rx
 	rxHeldOK        bool
+	rxBacklog       []rxMsg // data and notifications queued behind rxHeld, in order
 
 	tx        *fastpath.SPSC[txMsg] // SendMsg → poller
 	txMu      sync.Mutex            // SendMsg callers take turns as the producer
@@ -84,9 +88,10 @@ type txMsg struct {
 }
 
 type rxMsg struct {
-	buf  *[]byte
-	n    int
-	info assoc.RecvInfo
+	buf   *[]byte
+	n     int
+	info  assoc.RecvInfo
+	notif *Notification // a notification instead of data
 }
 
 func newAssoc(e *Endpoint, h *pollerHandler) *Assoc {
@@ -214,10 +219,13 @@ func (a *Assoc) RecvMsg(ctx context.Context, buf []byte) (int, RcvInfo, error) {
 			return n, ri, nil
 		}
 		if m, ok := a.rx.Pop(); ok {
-			a.rxCur = m
 			if a.rxStalled.Swap(false) {
 				a.kickPoller() // room for what the poller holds
 			}
+			if m.notif != nil {
+				return 0, RcvInfo{Notification: m.notif}, nil
+			}
+			a.rxCur = m
 			continue
 		}
 		select {
@@ -226,6 +234,9 @@ func (a *Assoc) RecvMsg(ctx context.Context, buf []byte) (int, RcvInfo, error) {
 			// Everything received before the end was pushed before closed
 			// was closed: one more look, then the end.
 			if m, ok := a.rx.Pop(); ok {
+				if m.notif != nil {
+					return 0, RcvInfo{Notification: m.notif}, nil
+				}
 				a.rxCur = m
 				continue
 			}

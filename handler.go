@@ -226,7 +226,7 @@ func (h *pollerHandler) flushPort(c *fastpath.Ctx, pe *portEngine) {
 		h.event(c, pe, as, ev)
 	}
 	for _, as := range pe.eng.Assocs() {
-		if a := h.assocs[as]; a != nil && (as.Readable() > 0 || a.rxHeldOK) {
+		if a := h.assocs[as]; a != nil && (as.Readable() > 0 || a.rxHeldOK || len(a.rxBacklog) > 0) {
 			h.moveRx(a)
 		}
 	}
@@ -267,11 +267,13 @@ func (h *pollerHandler) event(c *fastpath.Ctx, pe *portEngine, as *assoc.Assoc, 
 			pe.stats.opened.Active++
 		}
 		h.publish(pe, as, h.q)
+		h.notify(a, &ev)
 		a.setUp()
 	case assoc.EventCommLost, assoc.EventCantStrAssoc, assoc.EventShutdownComp:
 		if a == nil {
 			return
 		}
+		h.notify(a, &ev)
 		err := error(nil)
 		switch {
 		case ev.Type == assoc.EventShutdownComp:
@@ -295,6 +297,10 @@ func (h *pollerHandler) event(c *fastpath.Ctx, pe *portEngine, as *assoc.Assoc, 
 			return
 		}
 		a.finish(err)
+	default:
+		if a != nil {
+			h.notify(a, &ev)
+		}
 	}
 }
 
@@ -375,6 +381,11 @@ func (h *pollerHandler) moveRx(a *Assoc) {
 	}
 	moved := false
 	for {
+		if !a.rxHeldOK && len(a.rxBacklog) > 0 {
+			a.rxHeld, a.rxHeldOK = a.rxBacklog[0], true
+			a.rxBacklog[0] = rxMsg{}
+			a.rxBacklog = a.rxBacklog[1:]
+		}
 		if !a.rxHeldOK {
 			if a.eng.Readable() == 0 {
 				break
@@ -402,7 +413,9 @@ func (h *pollerHandler) moveRx(a *Assoc) {
 }
 
 // rxPending reports whether received data has not reached the ring yet.
-func (a *Assoc) rxPending() bool { return a.rxHeldOK || a.eng.Readable() > 0 }
+func (a *Assoc) rxPending() bool {
+	return a.rxHeldOK || len(a.rxBacklog) > 0 || a.eng.Readable() > 0
+}
 
 // publish routes packets without a usable tag (T bit, ICMP) for the
 // association's peer addresses to owner (-1 removes).
