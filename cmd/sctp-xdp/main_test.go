@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
+	sctpxdp "github.com/sctp-xdp/sctp-xdp"
 	"github.com/sctp-xdp/sctp-xdp/internal/testbed"
 )
 
@@ -28,6 +30,8 @@ func TestFlagErrors(t *testing.T) {
 		{"bench", []string{"--iface", "x"}, "--iface and --peer are required"},
 		{"bench", []string{"--iface", "x", "--peer", "198.18.0.1:5001", "--size", "0"}, "--size must be"},
 		{"bench", []string{"--iface", "x", "--peer", "198.18.0.1:5001", "--mode", "flood"}, "--mode must be discard or echo"},
+		{"bench", []string{"--iface", "x", "--peer", "198.18.0.1:5001", "--streams", "0"}, "--streams must be 1 to 65535"},
+		{"bench", []string{"--iface", "x", "--peer", "198.18.0.1:5001", "--assocs", "0"}, "--assocs must be 1 to 1000"},
 	} {
 		var err error
 		if c.cmd == "serve" {
@@ -91,4 +95,42 @@ func captureStdout(t *testing.T, fn func()) string {
 	os.Stdout = old
 	w.Close()
 	return <-done
+}
+
+// TestBenchAssocsStreams: --assocs 3 --streams 4 --unordered --count 3000
+// against our discard server: the JSON adds up and the server counted
+// every message, over three associations.
+func TestBenchAssocsStreams(t *testing.T) {
+	testbed.RequirePriv(t)
+	na, nb := testbed.NewNetns(t), testbed.NewNetns(t)
+	srv, cli := testbed.NewVeth(t, na, nb, testbed.VethConfig{})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	ep, err := sctpxdp.Listen(sctpxdp.Config{Interface: srv.Name, NetNS: na.Path(), Port: 9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ep.Close()
+	sctx, stop := context.WithCancel(ctx)
+	defer stop()
+	go serve(sctx, ep, "discard", quiet)
+	f, err := parseBench([]string{"--iface", cli.Name, "--peer", netip.AddrPortFrom(srv.IPv4, 9).String(),
+		"--assocs", "3", "--streams", "4", "--unordered", "--count", "3000", "--size", "200"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := bench(ctx, sctpxdp.Config{Interface: cli.Name, NetNS: nb.Path()}, netip.AddrPortFrom(srv.IPv4, 9), f, os.Stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Messages != 3000 || r.Bytes != 600000 || r.Associations != 3 || r.Streams != 4 || !r.Unordered || r.RTTP50us != nil {
+		t.Errorf("result %+v", *r)
+	}
+	st, err := ep.Stats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := st.Totals.DataRecvUnordered; got != 3000 || st.Opened.Passive != 3 {
+		t.Errorf("server saw %d unordered DATA chunks over %d associations, want 3000 over 3", got, st.Opened.Passive)
+	}
 }
