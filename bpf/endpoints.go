@@ -26,26 +26,29 @@ type Endpoint struct {
 func (e Endpoint) String() string { return netip.AddrPortFrom(e.Addr, e.Port).String() }
 
 func (e Endpoint) keys() (xdpSteerEndpointKey, xdpSteerAddrKey, error) {
-	var ek xdpSteerEndpointKey
-	var ak xdpSteerAddrKey
 	a := e.Addr.Unmap()
 	if !a.IsValid() || e.Port == 0 {
-		return ek, ak, fmt.Errorf("%w: %v", ErrInvalidEndpoint, e)
+		return xdpSteerEndpointKey{}, xdpSteerAddrKey{}, fmt.Errorf("%w: %v", ErrInvalidEndpoint, e)
 	}
-	if a.Is4() {
-		ek.Family = familyIPv4
-		b := a.As4()
-		copy(ek.Addr[:], b[:])
-	} else {
-		ek.Family = familyIPv6
-		ek.Addr = a.As16()
-	}
+	ak := addrKey(a)
+	ek := xdpSteerEndpointKey{Family: ak.Family, Addr: ak.Addr}
 	// The program compares the port as it is on the wire (big endian).
 	var port [2]byte
 	binary.BigEndian.PutUint16(port[:], e.Port)
 	ek.Port = binary.NativeEndian.Uint16(port[:])
-	ak.Family, ak.Addr = ek.Family, ek.Addr
 	return ek, ak, nil
+}
+
+// addrKey is the program's key of a valid, unmapped address: its family
+// and its bytes (IPv4 in the first four).
+func addrKey(a netip.Addr) xdpSteerAddrKey {
+	k := xdpSteerAddrKey{Family: familyIPv6, Addr: a.As16()}
+	if a.Is4() {
+		k.Family, k.Addr = familyIPv4, [16]byte{}
+		b := a.As4()
+		copy(k.Addr[:], b[:])
+	}
+	return k
 }
 
 // AddEndpoint starts steering SCTP addressed to e (and ICMP errors about
@@ -110,20 +113,11 @@ func (p *Program) RemoveEndpoint(e Endpoint) error {
 // localKey is the locals map's key of a, which must be a unicast address:
 // the program matches wildcard endpoints only for destinations in it.
 func localKey(a netip.Addr) (xdpSteerAddrKey, error) {
-	var k xdpSteerAddrKey
 	a = a.Unmap()
 	if !a.IsValid() || a.IsUnspecified() || a.IsMulticast() || a == netip.AddrFrom4([4]byte{255, 255, 255, 255}) {
-		return k, fmt.Errorf("%w: %v is not a unicast address", ErrInvalidEndpoint, a)
+		return xdpSteerAddrKey{}, fmt.Errorf("%w: %v is not a unicast address", ErrInvalidEndpoint, a)
 	}
-	if a.Is4() {
-		k.Family = familyIPv4
-		b := a.As4()
-		copy(k.Addr[:], b[:])
-	} else {
-		k.Family = familyIPv6
-		k.Addr = a.As16()
-	}
-	return k, nil
+	return addrKey(a), nil
 }
 
 // AddLocalAddr tells the program that a is one of the host's own addresses:
