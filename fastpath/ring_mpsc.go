@@ -133,21 +133,4 @@ func (r *MPSC[T]) Len() int { return int(r.enq.Load() - r.deq) }
 
 // Wait blocks until the ring holds an element (true) or done is closed
 // (false). Consumer only; the ring's Waiter must have no notify function.
-func (r *MPSC[T]) Wait(done <-chan struct{}) bool {
-	for i := 0; ; i++ {
-		if !r.Empty() {
-			return true
-		}
-		if i < waitSpins {
-			continue
-		}
-		r.w.Prepare()
-		if !r.Empty() {
-			r.w.Cancel()
-			return true
-		}
-		if !r.w.Block(done) {
-			return !r.Empty()
-		}
-	}
-}
+func (r *MPSC[T]) Wait(done <-chan struct{}) bool { return waitNonEmpty(r.w, r.Empty, done) }

@@ -145,21 +145,4 @@ func (r *SPSC[T]) Empty() bool { return r.avail(r.head.Load(), 1) == 0 }
 
 // Wait blocks until the ring holds an element (true) or done is closed
 // (false). Consumer only; the ring's Waiter must have no notify function.
-func (r *SPSC[T]) Wait(done <-chan struct{}) bool {
-	for i := 0; ; i++ {
-		if !r.Empty() {
-			return true
-		}
-		if i < waitSpins {
-			continue
-		}
-		r.w.Prepare()
-		if !r.Empty() {
-			r.w.Cancel()
-			return true
-		}
-		if !r.w.Block(done) {
-			return !r.Empty()
-		}
-	}
-}
+func (r *SPSC[T]) Wait(done <-chan struct{}) bool { return waitNonEmpty(r.w, r.Empty, done) }

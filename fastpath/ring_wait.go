@@ -90,6 +90,27 @@ func (w *Waiter) Wake() {
 	}
 }
 
+// waitNonEmpty is the consumer's Wait for a ring: spin briefly, then
+// announce sleep, re-check (the Dekker step) and block until woken or done.
+func waitNonEmpty(w *Waiter, empty func() bool, done <-chan struct{}) bool {
+	for i := 0; ; i++ {
+		if !empty() {
+			return true
+		}
+		if i < waitSpins {
+			continue
+		}
+		w.Prepare()
+		if !empty() {
+			w.Cancel()
+			return true
+		}
+		if !w.Block(done) {
+			return !empty()
+		}
+	}
+}
+
 // ringCapacity rounds n up to a power of two, at least min.
 func ringCapacity(n, min int) (uint64, error) {
 	if n < 1 || n > maxRingCapacity {
