@@ -273,13 +273,22 @@ func (r *reasm) trim() {
 	for r.head < len(r.pend) && r.pend[r.head].gone {
 		r.head++
 	}
-	if r.head == len(r.pend) {
-		r.pend, r.head = r.pend[:0], 0
-	} else if r.head > 64 && r.head > len(r.pend)/2 {
-		n := copy(r.pend, r.pend[r.head:])
-		clear(r.pend[n:])
-		r.pend, r.head = r.pend[:n], 0
+	r.pend, r.head = compact(r.pend, r.head)
+}
+
+// compact reclaims the consumed front of a queue (q[:head]): at once when
+// the queue is empty, by moving the rest down once more than half is
+// consumed, so the slice stops growing without a copy per removal.
+func compact(q []rchunk, head int) ([]rchunk, int) {
+	if head == len(q) {
+		return q[:0], 0
 	}
+	if head > 64 && head > len(q)/2 {
+		n := copy(q, q[head:])
+		clear(q[n:])
+		return q[:n], 0
+	}
+	return q, head
 }
 
 // read copies the next message's bytes into buf: a whole message, or as
@@ -311,12 +320,6 @@ func (r *reasm) read(buf []byte, info *RecvInfo) (n int, ok bool) {
 			break
 		}
 	}
-	if r.readyHead == len(r.ready) {
-		r.ready, r.readyHead = r.ready[:0], 0
-	} else if r.readyHead > 64 && r.readyHead > len(r.ready)/2 {
-		k := copy(r.ready, r.ready[r.readyHead:])
-		clear(r.ready[k:])
-		r.ready, r.readyHead = r.ready[:k], 0
-	}
+	r.ready, r.readyHead = compact(r.ready, r.readyHead)
 	return n, true
 }
