@@ -23,18 +23,23 @@ func InNetNS(ns string, fn func() error) error {
 	if !filepath.IsAbs(path) {
 		path = filepath.Join("/run/netns", ns)
 	}
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("bpf: network namespace: %w", err)
+	}
+	defer f.Close()
+	return InNetNSFD(int(f.Fd()), fn)
+}
+
+// InNetNSFD is InNetNS for a namespace given by an open descriptor (of
+// /run/netns/NAME, /proc/PID/ns/net, ...), which must stay open until it
+// returns.
+func InNetNSFD(fd int, fn func() error) error {
 	errc := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread() // no Unlock: the thread dies with this goroutine
-		f, err := os.Open(path)
-		if err != nil {
-			errc <- fmt.Errorf("bpf: network namespace: %w", err)
-			return
-		}
-		err = unix.Setns(int(f.Fd()), unix.CLONE_NEWNET)
-		f.Close()
-		if err != nil {
-			errc <- fmt.Errorf("bpf: setns %s: %w", path, err)
+		if err := unix.Setns(fd, unix.CLONE_NEWNET); err != nil {
+			errc <- fmt.Errorf("bpf: setns: %w", err)
 			return
 		}
 		errc <- fn()

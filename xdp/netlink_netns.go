@@ -4,11 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"runtime"
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
+
+	"github.com/sctp-xdp/sctp-xdp/bpf"
 )
 
 // NetNS is the network namespace that netlink queries, event subscriptions
@@ -101,18 +102,7 @@ func (n *NetNS) handle() (*netlink.Handle, error) {
 // error. The thread stays locked and dies with its goroutine: a thread in a
 // foreign namespace (or with a private mount namespace, see QueueCount) never
 // runs other goroutines.
-func (n *NetNS) Do(fn func() error) error {
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread() // never unlocked, on purpose
-		if err := unix.Setns(int(n.fd), unix.CLONE_NEWNET); err != nil {
-			errc <- fmt.Errorf("xdp: setns into %s: %w", n, err)
-			return
-		}
-		errc <- fn()
-	}()
-	return <-errc
-}
+func (n *NetNS) Do(fn func() error) error { return bpf.InNetNSFD(int(n.fd), fn) }
 
 // Handle returns the namespace descriptor for libraries that take one
 // (cilium/ebpf link attach in a namespace, netlink handles).
