@@ -54,6 +54,7 @@ const (
 	reqAbort
 	reqStats
 	reqGather
+	reqFunc // run assocReq.fn (onpoller.go)
 )
 
 // kickMsg tells the poller that an Assoc's send ring has messages or its
@@ -67,6 +68,7 @@ type assocReq struct {
 	kind  reqKind
 	peers []netip.Addr
 	port  uint16
+	fn    pollerFunc
 	// results
 	stats assoc.Stats
 	err   error
@@ -137,6 +139,8 @@ func (h *pollerHandler) HandleControl(c *fastpath.Ctx, msg any) {
 		h.assocRequest(c, m)
 	case *portStatsReq:
 		h.portStats(m)
+	case *portFunc:
+		h.runPortFunc(c, m)
 	case *kickMsg:
 		m.a.kicked.Store(false) // before draining: a later push kicks again
 		h.drainTx(c, m.a)
@@ -151,6 +155,12 @@ func (h *pollerHandler) assocRequest(c *fastpath.Ctx, r *assocReq) {
 	switch {
 	case pe == nil:
 		r.err = ErrClosed
+	case r.kind == reqFunc:
+		eng := a.eng
+		if eng != nil && h.assocs[eng] == nil {
+			eng = nil // ended
+		}
+		r.err = r.fn(c, h, eng)
 	case r.kind == reqDial:
 		as, err := pe.eng.Connect(c.Now, r.peers, r.port)
 		if err != nil {
