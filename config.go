@@ -30,6 +30,8 @@ type Config struct {
 	// buffers, NoDelay...); its LocalPort, LocalAddrs and owner fields are
 	// set by the endpoint.
 	Assoc assoc.Config
+
+	oneToMany bool // set by ListenMany (endpoint_many.go)
 }
 
 func (c *Config) validate() error {

@@ -19,10 +19,30 @@ type SndInfo struct {
 	Stream    uint16
 	PPID      uint32
 	Unordered bool
+	// AssocID picks the association of a one-to-many endpoint's SendMsg
+	// (snd_assoc_id); Assoc.SendMsg ignores it.
+	AssocID uint32
+	// Context is an opaque value of the caller's (snd_context); 0 takes
+	// the association's (SCTP_CONTEXT, Assoc.SetContext).
+	Context uint32
+	// TimeToLive bounds the message's life (RFC 6458 5.3.7 sctp_prinfo,
+	// PR-SCTP): not supported yet, non-zero is refused (ErrNotSupported).
+	TimeToLive time.Duration
+	// EOR ends the message being built with Assoc.SetExplicitEOR on
+	// (SCTP_EOR); otherwise every call is a whole message.
+	EOR bool
+	// EOF starts a graceful shutdown after this message, which may be
+	// empty (SCTP_EOF).
+	EOF bool
+	// Abort ends the association with an ABORT carrying data as the
+	// reason, at most 512 bytes (SCTP_ABORT).
+	Abort bool
 }
 
 // RcvInfo describes a received message or part of one (RFC 6458 5.3.5).
 type RcvInfo struct {
+	// AssocID is the association's id (rcv_assoc_id; Assoc.ID).
+	AssocID   uint32
 	Stream    uint16
 	SSN       uint16
 	PPID      uint32
@@ -30,6 +50,14 @@ type RcvInfo struct {
 	Unordered bool
 	// EOR marks the read that ends the message (RFC 6458 MSG_EOR).
 	EOR bool
+	// CumTSN is the Cumulative TSN Ack Point when the message was read,
+	// and Context the association's (rcv_cumtsn, rcv_context).
+	CumTSN, Context uint32
+	// Next describes the message after this one when HasNext (RFC 6458
+	// 5.3.6 sctp_nxtinfo): with Assoc.SetRecvNextInfo on, on the read that
+	// ends a message, if the next one has arrived.
+	Next    NextInfo
+	HasNext bool
 	// Notification, when not nil, makes this read a notification (RFC 6458
 	// MSG_NOTIFICATION) instead of data: n is 0. Config.Events enables them.
 	Notification *Notification
@@ -53,6 +81,7 @@ type Assoc struct {
 
 	tx        *fastpath.SPSC[txMsg] // SendMsg → poller
 	txMu      sync.Mutex            // SendMsg callers take turns as the producer
+	txBytes   atomic.Int64          // bytes in tx (txBudget)
 	rx        *fastpath.SPSC[rxMsg] // poller → RecvMsg
 	rxMu      sync.Mutex            // RecvMsg callers take turns as the consumer
 	rxCur     rxMsg                 // being read (a message longer than the caller's buffer)
@@ -76,6 +105,8 @@ type Assoc struct {
 	id                 uint32
 	peer               netip.Addr // primary peer address at COMM_UP (set on the poller before up)
 	aborting           bool       // we sent the ABORT (poller only)
+	ext                assocExt   // one-to-many membership, last known addresses (endpoint_many.go)
+	opt                assocOpts  // socket options kept in the API layer (options.go)
 }
 
 // Ring sizes, in messages, each way.
@@ -128,6 +159,7 @@ func (a *Assoc) finish(err error) {
 		a.err = err
 		close(a.closed)
 		signal(a.readable)
+		a.readyMany() // a one-to-many endpoint's RecvMsg learns of the end
 		signal(a.writable)
 	})
 }
@@ -163,6 +195,14 @@ func (a *Assoc) call() error {
 // down gracefully right after; an error the engine found with an earlier
 // message (an invalid stream, say) is returned by the next call.
 func (a *Assoc) SendMsg(ctx context.Context, info SndInfo, data []byte) error {
+	if info.special() || a.opt.sendOpts.Load() {
+		return a.sendOpt(ctx, info, data) // options.go
+	}
+	return a.queueMsg(ctx, info, data)
+}
+
+// queueMsg is SendMsg without the options of options.go.
+func (a *Assoc) queueMsg(ctx context.Context, info SndInfo, data []byte) error {
 	if p := a.sendErr.Swap(nil); p != nil {
 		return *p
 	}
@@ -178,7 +218,7 @@ func (a *Assoc) SendMsg(ctx context.Context, info SndInfo, data []byte) error {
 	copy(*bp, data)
 	m := txMsg{buf: bp, n: len(data), info: info}
 	a.txMu.Lock()
-	for !a.tx.Push(m) {
+	for !a.txRoom(m.n) || !a.tx.Push(m) {
 		a.txMu.Unlock()
 		a.kickPoller()
 		select {
@@ -192,9 +232,33 @@ func (a *Assoc) SendMsg(ctx context.Context, info SndInfo, data []byte) error {
 		}
 		a.txMu.Lock()
 	}
+	a.txBytes.Add(int64(m.n))
 	a.txMu.Unlock()
 	a.kickPoller()
 	return nil
+}
+
+// txBudget bounds the bytes waiting in an association's send ring (on top
+// of the engine's send buffer), so that back pressure starts at about the
+// same point for 100-byte and 256 KiB messages: the ring's 256 slots alone
+// would hold 64 MiB of the latter.
+const txBudget = 1 << 20
+
+// txRoom reports whether n more bytes fit the send ring's budget; a message
+// always fits an empty ring. Called by the producer (txMu held).
+func (a *Assoc) txRoom(n int) bool {
+	q := a.txBytes.Load()
+	return q == 0 || q+int64(n) <= txBudget
+}
+
+// popTx takes the next message off the send ring (the poller, or a test in
+// its place) and gives its bytes back to the budget.
+func (a *Assoc) popTx() (txMsg, bool) {
+	m, ok := a.tx.Pop()
+	if ok {
+		a.txBytes.Add(-int64(m.n))
+	}
+	return m, ok
 }
 
 // RecvMsg reads the next message, or the next part of one larger than buf
@@ -212,6 +276,7 @@ func (a *Assoc) RecvMsg(ctx context.Context, buf []byte) (int, RcvInfo, error) {
 			done := a.rxOff == m.n
 			ri := RcvInfo{Stream: m.info.Stream, SSN: m.info.SSN, PPID: m.info.PPID, TSN: m.info.TSN,
 				Unordered: m.info.Unordered, EOR: m.info.EOR && done}
+			a.fillRcvInfo(&ri, m, done) // options.go
 			if done {
 				putBuf(m.buf)
 				a.rxCur, a.rxOff = rxMsg{}, 0
@@ -223,7 +288,7 @@ func (a *Assoc) RecvMsg(ctx context.Context, buf []byte) (int, RcvInfo, error) {
 				a.kickPoller() // room for what the poller holds
 			}
 			if m.notif != nil {
-				return 0, RcvInfo{Notification: m.notif}, nil
+				return 0, a.notifInfo(m.notif), nil
 			}
 			a.rxCur = m
 			continue
@@ -235,7 +300,7 @@ func (a *Assoc) RecvMsg(ctx context.Context, buf []byte) (int, RcvInfo, error) {
 			// was closed: one more look, then the end.
 			if m, ok := a.rx.Pop(); ok {
 				if m.notif != nil {
-					return 0, RcvInfo{Notification: m.notif}, nil
+					return 0, a.notifInfo(m.notif), nil
 				}
 				a.rxCur = m
 				continue

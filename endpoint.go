@@ -36,14 +36,24 @@ type Endpoint struct {
 	statsMu  sync.Mutex    // one stats read at a time; guards the two below
 	retired  portStats     // the pollers' counters, handed back at close
 	rtClosed bool          // deregistered: the pollers no longer know the port
+
+	many *manyState // one-to-many style (ListenMany, endpoint_many.go); nil for one-to-one
 }
 
-const acceptBacklog = 128
+// acceptBacklog bounds the passive opens waiting for Accept (listen(2)'s
+// backlog; Linux's somaxconn default since 5.4): a burst of a thousand
+// clients overflowed 128 between two Accepts, and an overflow ABORTs the
+// new association. It costs 8 bytes a slot, on listening endpoints only.
+const acceptBacklog = 4096
 
 // Listen opens an endpoint that accepts associations.
 func Listen(cfg Config) (*Endpoint, error) { return open(cfg) }
 
-func open(cfg Config) (*Endpoint, error) {
+func open(cfg Config) (*Endpoint, error) { return openBacklog(cfg, acceptBacklog) }
+
+// openBacklog opens an endpoint whose Accept queue holds backlog
+// associations; 0 refuses passive opens (the ABORT of a full backlog).
+func openBacklog(cfg Config, backlog int) (*Endpoint, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
@@ -54,12 +64,23 @@ func open(cfg Config) (*Endpoint, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Endpoint{cfg: cfg, ir: ir, port: port, stopped: make(chan struct{}), acceptq: make(chan *Assoc, acceptBacklog),
+	e := &Endpoint{cfg: cfg, ir: ir, port: port, stopped: make(chan struct{}), acceptq: make(chan *Assoc, backlog),
 		done: make(chan struct{}), assocs: map[*Assoc]struct{}{}}
+	if cfg.oneToMany {
+		e.many = newManyState() // before the pollers know the port: passive opens come at once
+	}
 	ac := cfg.Assoc
 	ac.LocalPort = port
 	if len(cfg.Addrs) > 1 {
 		ac.LocalAddrs = cfg.Addrs
+	}
+	if len(cfg.Addrs) == 0 {
+		// The wildcard announces the interface's addresses as they are
+		// now, in the peer's family (assoc.Config.AnnouncePeerFamily):
+		// packets to a peer may leave from any of them. Addresses the
+		// interface gains later are not announced (no ASCONF).
+		ac.LocalAddrs = expandAddrs(ir, []netip.Addr{netip.IPv4Unspecified(), netip.IPv6Unspecified()})
+		ac.AnnouncePeerFamily = true
 	}
 	for _, h := range ir.handlers {
 		req := &addPortReq{ep: e, cfg: ac, done: make(chan error, 1)}
@@ -67,6 +88,10 @@ func open(cfg Config) (*Endpoint, error) {
 			e.closeRuntime()
 			return nil, fmt.Errorf("sctp-xdp: %w", err)
 		}
+	}
+	if err := e.addSlowPort(ac); err != nil { // before steering: INITs come at once (slowpath.go)
+		e.closeRuntime()
+		return nil, fmt.Errorf("sctp-xdp: %w", err)
 	}
 	e.addrs = cfg.Addrs
 	if len(e.addrs) == 0 {
@@ -102,6 +127,9 @@ func (e *Endpoint) offer(a *Assoc) bool {
 		return false
 	default:
 	}
+	if e.many != nil {
+		return e.adopt(a)
+	}
 	select {
 	case e.acceptq <- a:
 		e.track(a)
@@ -125,6 +153,9 @@ func (e *Endpoint) untrack(a *Assoc) {
 
 // Accept waits for an association a peer opened.
 func (e *Endpoint) Accept(ctx context.Context) (*Assoc, error) {
+	if e.many != nil {
+		return nil, fmt.Errorf("%w: Accept on a one-to-many endpoint (associations come through RecvMsg)", ErrInvalid)
+	}
 	select {
 	case a := <-e.acceptq:
 		return a, nil
@@ -137,7 +168,10 @@ func (e *Endpoint) Accept(ctx context.Context) (*Assoc, error) {
 
 // Dial opens an association from this endpoint to peers (the first is the
 // primary; all must be addresses of one peer) at port, and waits until it
-// is established.
+// is established. With several peers it is sctp_connectx (RFC 6458 9.9):
+// the INIT goes to the first, and the association knows every one as a
+// path from the start. On a one-to-many endpoint the association comes
+// back peeled off (endpoint_many.go).
 func (e *Endpoint) Dial(ctx context.Context, port uint16, peers ...netip.Addr) (*Assoc, error) {
 	if len(peers) == 0 || port == 0 {
 		return nil, fmt.Errorf("%w: a peer address and port are required", ErrInvalid)
@@ -168,7 +202,7 @@ func (e *Endpoint) Dial(ctx context.Context, port uint16, peers ...netip.Addr) (
 // interface; closing the association closes that endpoint.
 func Dial(ctx context.Context, cfg Config, peer netip.AddrPort, more ...netip.Addr) (*Assoc, error) {
 	cfg.Port = 0
-	e, err := open(cfg)
+	e, err := openBacklog(cfg, 0) // it does not listen: no Accept queue
 	if err != nil {
 		return nil, err
 	}
@@ -225,6 +259,7 @@ func (e *Endpoint) closeRuntime() error {
 	for _, a := range e.addrs {
 		errs = append(errs, e.ir.rt.RemoveEndpoint(a, e.port))
 	}
+	e.removeSlowPort() // first: no new hand-overs; those in flight find no port (slowpath.go)
 	for _, h := range e.ir.handlers {
 		req := &removePortReq{port: e.port, done: make(chan error, 1)}
 		errs = append(errs, e.control(h, req, req.done))

@@ -29,7 +29,14 @@ type portEngine struct {
 	ep    *Endpoint
 	eng   *assoc.Endpoint
 	dirty bool
-	stats portStats // ended associations, opens, failures
+	// deadline is the engine's next deadline (0: none) as of its last
+	// flush. Whatever changes the engine marks the port dirty, so that
+	// the next Flush refreshes it; Flush and HandleTimer then cost one
+	// comparison per idle port instead of a walk of its associations
+	// (a thousand Dials are a thousand ports on the client's pollers).
+	deadline int64
+	stats    portStats // ended associations, opens, failures
+	src      sources   // bound source addresses (endpoint_addrs.go)
 }
 
 // Control messages from the API (pointers: boxing them allocates nothing).
@@ -86,6 +93,10 @@ func (h *pollerHandler) HandlePacket(c *fastpath.Ctx, p *fastpath.Packet) {
 		}
 		return
 	}
+	if pe.eng.NeedsResponder(&pi, p.SCTP) { // INIT, COOKIE ECHO of no association (slowpath.go)
+		h.toSlow(c, p)
+		return
+	}
 	pe.eng.Receive(c.Now, pi, p.SCTP)
 	pe.dirty = true
 }
@@ -99,8 +110,10 @@ func (h *pollerHandler) HandleICMP(c *fastpath.Ctx, m *fastpath.ICMP) {
 
 func (h *pollerHandler) HandleTimer(c *fastpath.Ctx, t *fastpath.Timer) {
 	for _, pe := range h.ports {
-		pe.eng.HandleTimeout(c.Now)
-		pe.dirty = true
+		if pe.deadline != 0 && pe.deadline <= c.Now {
+			pe.eng.HandleTimeout(c.Now)
+			pe.dirty = true
+		}
 	}
 }
 
@@ -111,7 +124,7 @@ func (h *pollerHandler) HandleControl(c *fastpath.Ctx, msg any) {
 		cfg.OwnerBits, cfg.Owner = h.ir.rt.Group().OwnerBits(), uint32(h.q)
 		eng, err := assoc.NewEndpoint(cfg, h.ir.cookie, c.Now)
 		if err == nil {
-			h.ports[cfg.LocalPort] = &portEngine{ep: m.ep, eng: eng}
+			h.ports[cfg.LocalPort] = &portEngine{ep: m.ep, eng: eng, src: sourcesOf(m.ep.cfg.Addrs)}
 		}
 		m.done <- err
 	case *removePortReq:
@@ -141,10 +154,21 @@ func (h *pollerHandler) HandleControl(c *fastpath.Ctx, msg any) {
 		h.portStats(m)
 	case *portFunc:
 		h.runPortFunc(c, m)
+	case *slowReply: // slowpath.go
+		h.sendSlowReply(c, m)
+	case *slowAdopt:
+		h.adoptSlow(c, m)
 	case *kickMsg:
 		m.a.kicked.Store(false) // before draining: a later push kicks again
 		h.drainTx(c, m.a)
 		h.moveRx(m.a)
+		// The reader made room: what moveRx took from the engine opened
+		// the receive window, and its window update SACK (RFC 9260 6.2)
+		// must leave in this Flush, not when the peer's zero window probe
+		// comes a T3 timeout later.
+		if pe := h.ports[m.a.ep.port]; pe != nil {
+			pe.dirty = true
+		}
 	}
 }
 
@@ -215,7 +239,7 @@ func (h *pollerHandler) Flush(c *fastpath.Ctx) {
 		if pe.dirty {
 			h.flushPort(c, pe)
 		}
-		if d := pe.eng.Deadline(); d != 0 && (next == 0 || d < next) {
+		if d := pe.deadline; d != 0 && (next == 0 || d < next) {
 			next = d
 		}
 	}
@@ -243,14 +267,16 @@ func (h *pollerHandler) flushPort(c *fastpath.Ctx, pe *portEngine) {
 	for {
 		b := c.NewPacket()
 		if b == nil {
+			pe.dirty = true // out of TX frames: the rest at the next Flush
 			break
 		}
 		pkt, dst, ok := pe.eng.NextPacket(c.Now, b)
 		if !ok {
 			break
 		}
-		c.Send(pkt, netip.Addr{}, dst, 0) // an unresolved next hop drops it: the engine retransmits
+		c.SendFrom(pkt, pe.sources(dst), dst, 0) // parked while the next hop resolves; dropped without a route (the engine retransmits)
 	}
+	pe.deadline = pe.eng.Deadline()
 }
 
 func (h *pollerHandler) event(c *fastpath.Ctx, pe *portEngine, as *assoc.Assoc, ev assoc.Event) {
@@ -299,6 +325,7 @@ func (h *pollerHandler) event(c *fastpath.Ctx, pe *portEngine, as *assoc.Assoc, 
 		delete(h.blocked, a)
 		h.discardTx(a)
 		a.final = as.Stats
+		a.ext.peers = as.PeerAddrs(nil)     // getpaddrs after the end (endpoint_addrs.go)
 		a.finalGather = as.GatherAndReset() // the engine is done with its counters
 		pe.stats.noteEnd(&a.final, &ev, a.aborting)
 		// Data received before the end is still the reader's.
@@ -324,7 +351,7 @@ func (h *pollerHandler) drainTx(c *fastpath.Ctx, a *Assoc) {
 	moved := false
 	for {
 		if !a.txPending {
-			m, ok := a.tx.Pop()
+			m, ok := a.popTx()
 			if !ok {
 				break
 			}
@@ -368,7 +395,7 @@ func (h *pollerHandler) discardTx(a *Assoc) {
 		a.txMsg, a.txPending = txMsg{}, false
 	}
 	for {
-		m, ok := a.tx.Pop()
+		m, ok := a.popTx()
 		if !ok {
 			break
 		}
@@ -419,6 +446,7 @@ func (h *pollerHandler) moveRx(a *Assoc) {
 	}
 	if moved {
 		signal(a.readable)
+		a.readyMany() // a one-to-many endpoint's ready queue (endpoint_many.go)
 	}
 }
 

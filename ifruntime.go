@@ -2,9 +2,11 @@ package sctpxdp
 
 import (
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"sync"
 
+	"github.com/sctp-xdp/sctp-xdp/bpf"
 	"github.com/sctp-xdp/sctp-xdp/fastpath"
 )
 
@@ -19,6 +21,7 @@ type ifaceRuntime struct {
 	refs     int    // endpoints using it; guarded by ifaces.Mutex
 	ports    map[uint16]bool
 	closed   chan struct{} // closed once the pollers have stopped for good
+	slow     *slowPath     // INIT and COOKIE ECHO of no association (slowpath.go)
 }
 
 type ifaceKey struct{ netns, iface string }
@@ -37,11 +40,17 @@ func acquireRuntime(cfg *Config, port uint16) (*ifaceRuntime, uint16, error) {
 	ir := ifaces.m[k]
 	if ir == nil {
 		ir = &ifaceRuntime{key: k, cookie: make([]byte, 32), ports: map[uint16]bool{}, closed: make(chan struct{})}
+		ir.slow = newSlowPath(ir)
 		if _, err := rand.Read(ir.cookie); err != nil {
 			return nil, 0, err
 		}
 		rt, err := fastpath.OpenRuntime(fastpath.RuntimeConfig{Interface: cfg.Interface, NetNS: cfg.NetNS,
-			Queues: cfg.Queues, NewHandler: ir.newHandler})
+			Queues: cfg.Queues, NewHandler: ir.newHandler, Slow: ir.slow})
+		if errors.Is(err, bpf.ErrAlreadyAttached) {
+			// Another process runs the interface (design.md 3: one per
+			// interface): its ports are not ours to share.
+			return nil, 0, fmt.Errorf("%w: %s is run by another process or XDP program: %w", ErrAddrInUse, cfg.Interface, err)
+		}
 		if err != nil {
 			return nil, 0, fmt.Errorf("sctp-xdp: opening %s: %w", cfg.Interface, err)
 		}

@@ -77,19 +77,23 @@ func kindOf(t assoc.EventType) Events {
 // the endpoint enabled its kind. It runs on the poller.
 func (h *pollerHandler) notify(a *Assoc, ev *assoc.Event) {
 	k := kindOf(ev.Type)
-	if a.ep.cfg.Events&k == 0 {
+	if a.Events()&k == 0 { // per association (options.go) or the endpoint's
 		return
 	}
-	// Data the engine holds was received before the event: it goes first.
-	h.moveRx(a)
-	for a.eng != nil && a.eng.Readable() > 0 {
-		n, info, ok := a.eng.Recv(h.scratchBuf())
-		if !ok {
-			break
+	// Data the engine holds was received before the event: it goes first
+	// (but COMM_UP opens the association: DATA that came with the COOKIE
+	// ECHO or the COOKIE ACK follows it).
+	if ev.Type != assoc.EventCommUp {
+		h.moveRx(a)
+		for a.eng != nil && a.eng.Readable() > 0 {
+			n, info, ok := a.eng.Recv(h.scratchBuf())
+			if !ok {
+				break
+			}
+			bp := getBuf(n)
+			copy(*bp, h.scratch[:n])
+			a.rxBacklog = append(a.rxBacklog, rxMsg{buf: bp, n: n, info: info})
 		}
-		bp := getBuf(n)
-		copy(*bp, h.scratch[:n])
-		a.rxBacklog = append(a.rxBacklog, rxMsg{buf: bp, n: n, info: info})
 	}
 	a.rxBacklog = append(a.rxBacklog, rxMsg{notif: &Notification{Kind: k, Event: ev.Type, State: ev.State.String(),
 		Addr: ev.Addr, Cause: uint16(ev.Cause), Causes: ev.Causes, Adaptation: ev.Adaptation}})

@@ -48,6 +48,14 @@ const (
 type Config struct {
 	LocalPort  uint16       // required, not 0
 	LocalAddrs []netip.Addr // announced in INIT / INIT ACK when more than one
+	// AnnouncePeerFamily announces only the LocalAddrs of the peer's
+	// address family (and none when that leaves one: the packet's source
+	// stands for it). For a wildcard endpoint, whose LocalAddrs are every
+	// address of the interface: an IPv4 peer is not handed IPv6 paths it
+	// was not asked about, yet a second IPv4 address is announced, so
+	// packets that leave from it (the route's choice for a peer address)
+	// belong to the association (RFC 9260 5.1.2).
+	AnnouncePeerFamily bool
 
 	OutStreams   uint16 // OS we request; default 10
 	MaxInStreams uint16 // MIS we accept; default 2048

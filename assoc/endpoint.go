@@ -104,18 +104,7 @@ func (e *Endpoint) Receive(now int64, pi PacketInfo, raw []byte) {
 		e.ootb(&pi, pkt)
 		return
 	}
-	a := e.byPeer[peerKey{pi.Src, pkt.SrcPort()}]
-	if a == nil && first.Type() == wire.ChunkInit {
-		a = e.byInitAddrs(wire.InitChunk(first), pkt.SrcPort())
-	}
-	if a == nil {
-		if t := pkt.VerificationTag(); t != 0 {
-			if b := e.byTag[t]; b != nil && b.peerPort == pkt.SrcPort() {
-				a = b // a peer address not announced (multi-homing: issue 9)
-			}
-		}
-	}
-	if a != nil && a.state != Closed {
+	if a := e.find(&pi, pkt, first); a != nil { // classify.go
 		oldTag := a.localTag
 		a.Receive(now, &pi, pkt)
 		if a.localTag != oldTag { // restart (5.2.4 A): new tags

@@ -39,11 +39,7 @@ func (a *Assoc) buildInit() {
 	var w wire.Builder
 	w.Start(a.initChunk[:0], 0, 0, 0)
 	w.BeginInit(a.localTag, a.cfg.ARwnd, a.cfg.OutStreams, a.cfg.MaxInStreams, a.localTSN)
-	if len(a.cfg.LocalAddrs) > 1 {
-		for _, l := range a.cfg.LocalAddrs {
-			w.ParamAddr(l)
-		}
-	}
+	appendLocalAddrs(&w, a.cfg, a.dst())
 	if a.preserve != 0 {
 		w.ParamCookiePreservative(a.preserve)
 	}
@@ -389,4 +385,25 @@ func (a *Assoc) adopt(cd *cookieData) {
 	}
 	a.choosePath()
 	a.initData()
+}
+
+// appendLocalAddrs announces our addresses in an INIT or INIT ACK to peer
+// (RFC 9260 3.3.2, 5.1.2): all of LocalAddrs when there are several, or with
+// AnnouncePeerFamily those of peer's family when there are several.
+func appendLocalAddrs(w *wire.Builder, cfg *Config, peer netip.Addr) {
+	is4 := peer.Unmap().Is4()
+	n := 0
+	for _, l := range cfg.LocalAddrs {
+		if !cfg.AnnouncePeerFamily || l.Unmap().Is4() == is4 {
+			n++
+		}
+	}
+	if n < 2 {
+		return
+	}
+	for _, l := range cfg.LocalAddrs {
+		if !cfg.AnnouncePeerFamily || l.Unmap().Is4() == is4 {
+			w.ParamAddr(l)
+		}
+	}
 }

@@ -62,7 +62,7 @@ func (a *Assoc) hbNext(now int64, i int) {
 func (a *Assoc) hbPeriod(now int64, p *path) int64 {
 	r := uint64(a.cfg.Rand.Uint32())<<32 | uint64(a.cfg.Rand.Uint32())
 	jitter := int64(r%uint64(p.rto+1)) - p.rto/2
-	return now + p.rto + int64(a.cfg.HBInterval) + jitter
+	return now + p.rto + p.hbInterval + jitter
 }
 
 // hbTimeout runs path i's heartbeat timer. It returns false if the
@@ -93,7 +93,7 @@ func (a *Assoc) hbTimeout(now int64, i int) bool {
 			p.hb.at = a.hbPeriod(now, p)
 			return true
 		}
-	} else if p.state == PathActive && now-p.lastSend < int64(a.cfg.HBInterval) {
+	} else if p.state == PathActive && now-p.lastSend < p.hbInterval {
 		p.hb.at = a.hbPeriod(p.lastSend, p) // not idle (8.3)
 		return true
 	}

@@ -50,6 +50,21 @@ func (f *inflight) outstanding() int { return len(f.list) - f.head }
 // unacked counts the chunks neither cum- nor gap-acked.
 func (f *inflight) unacked() int { return f.outstanding() - f.nGapAckd }
 
+// peerChunkOverhead is what each DATA chunk in flight is taken to cost the
+// peer's receive buffer beyond its user data. RFC 9260 6.2.1 counts user
+// bytes only, but receivers charge their own per-chunk bookkeeping against
+// the window they advertise (usrsctp and FreeBSD an mbuf, Linux an skb):
+// a sender filling a_rwnd with small chunks overruns them and they drop
+// DATA (seen: ~1 % of 100-byte messages retransmitted towards usrsctp).
+// FreeBSD's sender counts the same 256 bytes (sysctl peer_chunk_oh).
+const peerChunkOverhead = 256
+
+// setPeerRwnd is 6.2.1 D iv, counting peerChunkOverhead for each chunk not
+// acknowledged yet.
+func (f *inflight) setPeerRwnd() {
+	f.peerRwnd = max(f.lastARwnd-f.flight-f.unacked()*peerChunkOverhead, 0)
+}
+
 func (f *inflight) at(t uint32) *outChunk {
 	return &f.list[f.head+int(t-f.list[f.head].tsn)]
 }
@@ -256,7 +271,7 @@ func (a *Assoc) recvSack(now int64, s wire.SackChunk) bool {
 	}
 	// 6.2.1 D iv: rwnd = a_rwnd less the bytes still in flight.
 	f.lastARwnd = int(s.ARwnd())
-	f.peerRwnd = max(f.lastARwnd-f.flight, 0)
+	f.setPeerRwnd()
 	if acked > 0 {
 		f.errors = 0 // 8.1: new data acknowledged
 		for i := range a.paths {
@@ -311,7 +326,7 @@ func (a *Assoc) ackCum(now int64, cum uint32) {
 		f.head++
 	}
 	f.cumAck = cum
-	f.peerRwnd = max(f.lastARwnd-f.flight, 0)
+	f.setPeerRwnd()
 	f.errors = 0
 	a.afterAck(now, true)
 }

@@ -131,7 +131,7 @@ func (a *Assoc) strike(now int64, i int) {
 	p.struckAt = now
 	switch {
 	case p.state == PathUnconfirmed || p.state == PathInactive:
-	case p.errors > a.cfg.PathMaxRetrans:
+	case p.errors > p.maxRetrans:
 		p.state = PathInactive
 		a.pathEvent(EventAddrUnreachable, i)
 		if !p.hbOut && a.hbState() { // probed at HB.interval until it answers (8.3)

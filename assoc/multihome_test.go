@@ -743,3 +743,36 @@ func TestAddressFamilies(t *testing.T) {
 		t.Fatal("user's address refused")
 	}
 }
+
+// TestAnnouncePeerFamily: with AnnouncePeerFamily (a wildcard endpoint's
+// addresses) an IPv4 peer is told only our IPv4 addresses, and none when
+// there is one (the packet's source stands for it, RFC 9260 5.1.2); without
+// it every local address is announced.
+func TestAnnouncePeerFamily(t *testing.T) {
+	v6a, v6b := netip.MustParseAddr("2001:2::1"), netip.MustParseAddr("2001:2:0:1::1")
+	for _, tc := range []struct {
+		na     int
+		filter bool
+		want   []netip.Addr
+	}{
+		{2, true, mhA[:2]},
+		{1, true, mhA[:1]},
+		{1, false, []netip.Addr{mhA[0], v6a}},
+	} {
+		_, _, b := newMH(t, tc.na, 1, func(c *Config) {
+			if c.LocalPort == portA {
+				c.LocalAddrs = append(slices.Clone(c.LocalAddrs), v6a)
+				c.AnnouncePeerFamily = tc.filter
+			} else {
+				c.LocalAddrs = append(slices.Clone(c.LocalAddrs), v6b)
+			}
+		})
+		got := b.PeerAddrs(nil)
+		slices.SortFunc(got, netip.Addr.Compare)
+		want := slices.Clone(tc.want)
+		slices.SortFunc(want, netip.Addr.Compare)
+		if !slices.Equal(got, want) {
+			t.Errorf("%d IPv4 addresses, filter %v: the peer knows %v, want %v", tc.na, tc.filter, got, want)
+		}
+	}
+}

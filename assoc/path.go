@@ -55,10 +55,15 @@ type path struct {
 	hbNonce uint64 // the nonce it carries (5.4)
 	hbAt    int64  // when it left
 	hbOff   bool   // heartbeats disabled for this path (SetHeartbeat)
+
+	// Per-path settings (SCTP_PEER_ADDR_PARAMS, options.go).
+	maxRetrans int   // Path.Max.Retrans (8.2)
+	hbInterval int64 // HB.interval (8.3), ns
 }
 
 func newPath(a netip.Addr, cfg *Config, confirmed bool) path {
-	p := path{addr: a, rto: int64(cfg.RTOInitial), mtu: cfg.PMTU, hbOff: cfg.DisableHeartbeats}
+	p := path{addr: a, rto: int64(cfg.RTOInitial), mtu: cfg.PMTU, hbOff: cfg.DisableHeartbeats,
+		maxRetrans: cfg.PathMaxRetrans, hbInterval: int64(cfg.HBInterval)}
 	if confirmed {
 		p.state = PathActive
 	}

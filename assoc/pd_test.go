@@ -91,7 +91,7 @@ func TestWindowUpdate(t *testing.T) {
 	for i := 0; i < 30; i++ {
 		a.Send(p.now, 0, 0, 0, make([]byte, 100))
 	}
-	p.run(p.now + 1e9)
+	p.run(p.now + 5e9) // near a closed window a chunk or two per delayed SACK (peerChunkOverhead)
 	if b.sk.lastAdv > 100 {
 		t.Fatalf("window %d not closed", b.sk.lastAdv)
 	}

@@ -11,6 +11,9 @@ type RecvInfo struct {
 	// EOR is set on the read that ends the message (RFC 6458 MSG_EOR): a
 	// message longer than the buffer is returned in several reads.
 	EOR bool
+	// CumTSN is the Cumulative TSN Ack Point when it was read (RFC 6458
+	// 5.3.5 rcv_cumtsn).
+	CumTSN uint32
 }
 
 // Recv copies the next received message into buf: messages come whole and
@@ -22,6 +25,7 @@ type RecvInfo struct {
 func (a *Assoc) Recv(buf []byte) (n int, info RecvInfo, ok bool) {
 	n, ok = a.rq.read(buf, &info)
 	if ok {
+		info.CumTSN = a.tsns.cum
 		a.windowUpdate()
 	}
 	return n, info, ok

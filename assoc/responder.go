@@ -194,11 +194,7 @@ func (r *Responder) writeInitAck(w *wire.Builder, now int64, pi *PacketInfo, pkt
 	w.BeginParam(wire.ParamStateCookie)
 	w.Raw(r.keys.seal(r.ck[:0], cd))
 	w.End()
-	if len(cfg.LocalAddrs) > 1 {
-		for _, a := range cfg.LocalAddrs {
-			w.ParamAddr(a)
-		}
-	}
+	appendLocalAddrs(w, cfg, pi.Src)
 	if cfg.HasAdaptation {
 		w.ParamAdaptation(cfg.Adaptation)
 	}

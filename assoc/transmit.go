@@ -239,7 +239,7 @@ func (a *Assoc) appendNew(now int64, pkt []byte, base, limit int) []byte {
 			a.Stats.DataSentOrdered++
 		}
 		f.flight += n
-		f.peerRwnd = max(f.peerRwnd-n, 0)
+		f.peerRwnd = max(f.peerRwnd-n-peerChunkOverhead, 0)
 		if !f.rttPending {
 			f.rttPending, f.rttTSN = true, c.tsn
 		}

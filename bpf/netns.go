@@ -33,11 +33,17 @@ func InNetNS(ns string, fn func() error) error {
 
 // InNetNSFD is InNetNS for a namespace given by an open descriptor (of
 // /run/netns/NAME, /proc/PID/ns/net, ...), which must stay open until it
-// returns.
+// returns. A negative fd is the process's own namespace: no setns(2), so
+// no CAP_SYS_ADMIN; fn still runs on a locked thread that dies after it, so
+// it may change the thread (a private mount namespace, say).
 func InNetNSFD(fd int, fn func() error) error {
 	errc := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread() // no Unlock: the thread dies with this goroutine
+		if fd < 0 {
+			errc <- fn()
+			return
+		}
 		if err := unix.Setns(fd, unix.CLONE_NEWNET); err != nil {
 			errc <- fmt.Errorf("bpf: setns: %w", err)
 			return

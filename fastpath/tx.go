@@ -77,6 +77,39 @@ func (c *Ctx) Send(pkt []byte, src, dst netip.Addr, ecn uint8) error {
 	return p.frame(pkt, &eth, src, dst, ecn)
 }
 
+// SendFrom is Send with the source address chosen among srcs (the
+// addresses an endpoint is bound to): the route's preferred source when it
+// is one of them, so that each peer address is reached from the address
+// the kernel would pick for it, else the first of srcs. Empty srcs leave
+// the choice to the route.
+func (c *Ctx) SendFrom(pkt []byte, srcs []netip.Addr, dst netip.Addr, ecn uint8) error {
+	p := c.p
+	if err := p.checkPending(pkt); err != nil {
+		return err
+	}
+	hop, err := p.resolver.Resolve(netip.Addr{}, dst)
+	if err != nil {
+		p.ctr.txUnresolved.inc()
+		p.dropPending()
+		return err
+	}
+	src := hop.Src
+	if len(srcs) > 0 && !containsAddr(srcs, src) {
+		src = srcs[0]
+	}
+	eth := wire.EthernetHeader{Destination: hop.DstMAC, Source: hop.SrcMAC}
+	return p.frame(pkt, &eth, src, dst, ecn)
+}
+
+func containsAddr(list []netip.Addr, a netip.Addr) bool {
+	for _, x := range list {
+		if x == a {
+			return true
+		}
+	}
+	return false
+}
+
 // ErrNoReplyMAC: the request came to a group MAC address and the poller
 // has no MAC of its own configured to answer from.
 var ErrNoReplyMAC = errors.New("fastpath: no unicast MAC to reply from")

@@ -23,6 +23,8 @@ fi
 
 step "go vet"
 go vet ./...
+# deploy/ is a module of its own (k8s.io/api stays out of the main module).
+(cd deploy && go vet ./...)
 
 step "generated code is current (BPF object, CRC32c assembly)"
 bash scripts/check-bpf-generate.sh
@@ -39,5 +41,7 @@ go test -json -count=1 -timeout 30m ./... >"$out/tests.json" || status=$?
 if [ -d fastpath ]; then
 	go test -json -count=1 -race -timeout 15m ./fastpath/... >"$out/race.json" || status=$?
 fi
+# The deployment files, checked against the Kubernetes API types.
+(cd deploy && go test -json -count=1 ./...) >"$out/deploy.json" || status=$?
 "$out/testreport" -priv .ci/priv-tests.txt "$out"/*.json || status=$?
 exit $status

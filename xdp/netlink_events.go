@@ -34,7 +34,10 @@ func (c *RouteCache) subscribe() (*subscriptions, error) {
 		addr:  make(chan netlink.AddrUpdate, 16),
 		errs:  make(chan error, 1),
 	}
-	ns := c.ns.fd
+	ns := &c.ns.fd
+	if c.ns.current {
+		ns = nil // the library subscribes in the calling thread's namespace, without setns(2)
+	}
 	// A lost or unreadable neighbour, link or address event leaves state we
 	// cannot trust: rebuild. A lost route event is covered by invalidating
 	// every cached route, since routes are not kept beyond those entries.
@@ -69,19 +72,19 @@ func (c *RouteCache) subscribe() (*subscriptions, error) {
 	subs := []func() error{
 		func() error {
 			return netlink.NeighSubscribeWithOptions(s.neigh, s.done, netlink.NeighSubscribeOptions{
-				Namespace: &ns, ErrorCallback: rebuild, ReceiveBufferSize: eventBuffer})
+				Namespace: ns, ErrorCallback: rebuild, ReceiveBufferSize: eventBuffer})
 		},
 		func() error {
 			return netlink.RouteSubscribeWithOptions(s.route, s.done, netlink.RouteSubscribeOptions{
-				Namespace: &ns, ErrorCallback: onRouteErr, ReceiveBufferSize: eventBuffer})
+				Namespace: ns, ErrorCallback: onRouteErr, ReceiveBufferSize: eventBuffer})
 		},
 		func() error {
 			return netlink.LinkSubscribeWithOptions(s.link, s.done, netlink.LinkSubscribeOptions{
-				Namespace: &ns, ErrorCallback: rebuild, ReceiveBufferSize: eventBuffer})
+				Namespace: ns, ErrorCallback: rebuild, ReceiveBufferSize: eventBuffer})
 		},
 		func() error {
 			return netlink.AddrSubscribeWithOptions(s.addr, s.done, netlink.AddrSubscribeOptions{
-				Namespace: &ns, ErrorCallback: rebuild, ReceiveBufferSize: eventBuffer})
+				Namespace: ns, ErrorCallback: rebuild, ReceiveBufferSize: eventBuffer})
 		},
 	}
 	for i, sub := range subs {

@@ -3,6 +3,7 @@ package xdp
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/vishvananda/netlink"
@@ -18,8 +19,9 @@ import (
 // inside the namespace (ioctls, sysfs) run on a locked OS thread switched
 // into it with setns(2) that is never handed back to the Go scheduler.
 type NetNS struct {
-	fd   netns.NsHandle // owned
-	name string         // for messages
+	fd      netns.NsHandle // owned
+	name    string         // for messages
+	current bool           // the caller's own namespace: no setns(2), so no CAP_SYS_ADMIN
 }
 
 // OpenNetNS opens a network namespace by absolute path (/run/netns/NAME,
@@ -32,7 +34,15 @@ func OpenNetNS(path string) (*NetNS, error) {
 		if err != nil {
 			return nil, fmt.Errorf("xdp: current network namespace: %w", err)
 		}
-		return &NetNS{fd: h, name: "current"}, nil
+		// The calling thread may be one switched into another namespace
+		// (a locked thread inside bpf.InNetNS): only the process's own
+		// namespace, where every unlocked thread is, goes without setns.
+		proc, err := netns.GetFromPath("/proc/self/ns/net")
+		current := err == nil && proc.Equal(h)
+		if err == nil {
+			proc.Close()
+		}
+		return &NetNS{fd: h, name: "current", current: current}, nil
 	}
 	if !filepath.IsAbs(path) {
 		path = filepath.Join("/run/netns", path)
@@ -91,7 +101,13 @@ func (n *NetNS) Close() error {
 
 // handle opens route netlink sockets inside the namespace.
 func (n *NetNS) handle() (*netlink.Handle, error) {
-	h, err := netlink.NewHandleAt(n.fd, unix.NETLINK_ROUTE)
+	var h *netlink.Handle
+	var err error
+	if n.current {
+		h, err = netlink.NewHandle(unix.NETLINK_ROUTE)
+	} else {
+		h, err = netlink.NewHandleAt(n.fd, unix.NETLINK_ROUTE)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("xdp: netlink socket in %s: %w", n, err)
 	}
@@ -102,7 +118,15 @@ func (n *NetNS) handle() (*netlink.Handle, error) {
 // error. The thread stays locked and dies with its goroutine: a thread in a
 // foreign namespace (or with a private mount namespace, see QueueCount) never
 // runs other goroutines.
-func (n *NetNS) Do(fn func() error) error { return bpf.InNetNSFD(int(n.fd), fn) }
+func (n *NetNS) Do(fn func() error) error {
+	if n.fd < 0 {
+		return fmt.Errorf("xdp: namespace %s: %w", n, os.ErrClosed)
+	}
+	if n.current {
+		return bpf.InNetNSFD(-1, fn)
+	}
+	return bpf.InNetNSFD(int(n.fd), fn)
+}
 
 // Handle returns the namespace descriptor for libraries that take one
 // (cilium/ebpf link attach in a namespace, netlink handles).

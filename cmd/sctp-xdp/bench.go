@@ -93,9 +93,12 @@ func runBench(ctx context.Context, args []string, log *slog.Logger) error {
 		}
 		cfg.Addrs = []netip.Addr{a}
 	}
+	if err := preflight(f.iface, f.netns, cfg.Addrs); err != nil {
+		return err
+	}
 	r, err := bench(ctx, cfg, peer, f, os.Stderr)
 	if err != nil {
-		return err
+		return explain(err, f.iface, 0)
 	}
 	return printResult(r, f.json)
 }
@@ -207,6 +210,18 @@ func runAssoc(ctx context.Context, a *sctpxdp.Assoc, f *benchFlags, streams, quo
 	}
 	buf := make([]byte, f.size+1024)
 	var rtts []time.Duration
+	if f.mode != "echo" {
+		// Whatever the peer sends back (an echo server) is read and
+		// dropped: unread, it would close our window and then the peer's.
+		go func() {
+			b := make([]byte, 64<<10)
+			for {
+				if _, _, err := a.RecvMsg(context.Background(), b); err != nil {
+					return // the association ended
+				}
+			}
+		}()
+	}
 	for i := 0; ctx.Err() == nil; i++ {
 		if quota > 0 && i >= quota || quota == 0 && f.count > 0 || f.count == 0 && time.Now().After(end) {
 			break

@@ -3,8 +3,15 @@
 //
 //	sctp-xdp demo   [--duration 10s] [--size 100]
 //	sctp-xdp serve  --iface IF [--netns NS] [--addr IP[,IP]] [--port 5001] [--mode echo|discard] [--queues N]
-//	sctp-xdp bench  --iface IF [--netns NS] --peer IP:PORT [--mode discard|echo] [--size 100]
-//	                [--duration 10s | --count N] [--json]
+//	                [--metrics ADDR] [--metrics-per-assoc N]
+//	sctp-xdp bench  --iface IF [--netns NS] [--addr IP] --peer IP:PORT [--mode discard|echo] [--size 100]
+//	                [--streams 1] [--unordered] [--duration 10s | --count N] [--assocs 1] [--json]
+//
+// Before attaching, serve and bench check what would otherwise fail deep in
+// the stack and say what to do: capabilities, the interface (present,
+// Ethernet, MTU within what XDP takes), the local addresses; a port taken by
+// another process is reported as such. Logs are log/slog lines on stderr;
+// conditions met per packet or per association are rate-limited.
 package main
 
 import (

@@ -80,9 +80,12 @@ func runServe(ctx context.Context, args []string, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	if err := preflight(f.iface, f.netns, cfg.Addrs); err != nil {
+		return err
+	}
 	ep, err := sctpxdp.Listen(cfg)
 	if err != nil {
-		return err
+		return explain(err, f.iface, f.port)
 	}
 	stopMetrics := func() {}
 	if f.metrics != "" {
@@ -92,7 +95,13 @@ func runServe(ctx context.Context, args []string, log *slog.Logger) error {
 		}
 	}
 	log.Info("serving", "iface", f.iface, "port", ep.Port(), "mode", f.mode)
+	wctx, stopWatch := context.WithCancel(ctx)
+	go watchDrops(wctx, func() ([]sctpxdp.Count, error) {
+		st, err := ep.InterfaceStats()
+		return st.Drops, err
+	}, dropLogPeriod, log)
 	serve(ctx, ep, f.mode, log)
+	stopWatch()
 	log.Info("shutting down: graceful shutdown of every association, then ABORT")
 	err = ep.Close()
 	stopMetrics()
@@ -118,9 +127,13 @@ func serveMetrics(addr string, perAssoc int, ep metrics.Source, log *slog.Logger
 	}, nil
 }
 
+// dropLogPeriod is how often serve logs the packets dropped, at most.
+var dropLogPeriod = 10 * time.Second
+
 // serve accepts associations and echoes or discards their messages until
-// ctx ends.
+// ctx ends. Associations that end badly are logged, at most 10 a second.
 func serve(ctx context.Context, ep *sctpxdp.Endpoint, mode string, log *slog.Logger) {
+	lim := newLimiter(time.Second, 10)
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	for {
@@ -136,7 +149,9 @@ func serve(ctx context.Context, ep *sctpxdp.Endpoint, mode string, log *slog.Log
 				n, info, err := a.RecvMsg(ctx, buf)
 				if err != nil {
 					if !errors.Is(err, io.EOF) && !errors.Is(err, context.Canceled) {
-						log.Warn("association ended", "err", err)
+						if ok, suppressed := lim.allow(); ok {
+							log.Warn("association ended", "err", err, "suppressed", suppressed)
+						}
 					}
 					return
 				}

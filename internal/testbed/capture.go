@@ -51,18 +51,30 @@ func StartCapture(t testing.TB, n *Netns, iface, filter string) *Capture {
 	return c
 }
 
-var droppedRE = regexp.MustCompile(`(\d+) packets? dropped`)
+var (
+	droppedRE  = regexp.MustCompile(`(\d+) packets? dropped`)
+	capturedRE = regexp.MustCompile(`\d+ packets? captured`)
+)
 
 // Stop ends the capture and returns the file; t fails if tshark reports
 // dropped packets.
 func (c *Capture) Stop(t testing.TB) string {
 	t.Helper()
-	time.Sleep(100 * time.Millisecond) // let the last frames reach the capture buffer
-	c.proc.Signal(2)                   // SIGINT: tshark flushes and prints its statistics
-	if err := c.proc.Wait(10 * time.Second); err == ErrWaitTimeout {
+	// dumpcap reads the kernel's ring by blocks, retired when full or after
+	// its 250 ms read timeout; frames of the block still filling when SIGINT
+	// comes are lost without being counted as drops. Wait for it to retire.
+	time.Sleep(400 * time.Millisecond)
+	c.proc.Signal(2) // SIGINT: tshark flushes and prints its statistics
+	// Generous: on a loaded machine tshark can take seconds to end.
+	if err := c.proc.Wait(30 * time.Second); err == ErrWaitTimeout {
 		c.proc.Stop()
 	}
 	out := c.proc.Output()
+	// tshark prints its statistics when it ends well; without them, drops
+	// are unknown.
+	if !capturedRE.MatchString(out) {
+		t.Fatalf("testbed: tshark printed no capture statistics:\n%s", out)
+	}
 	for _, m := range droppedRE.FindAllStringSubmatch(out, -1) {
 		if m[1] != "0" {
 			t.Fatalf("testbed: capture dropped packets:\n%s", out)

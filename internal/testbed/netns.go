@@ -122,11 +122,17 @@ func (n *Netns) Do(fn func() error) error {
 }
 
 // Command prepares a command run inside the namespace (through `ip netns
-// exec`, which also gives it the namespace's view of /sys). It is killed if
-// the test process dies.
+// exec`, which also gives it the namespace's view of /sys). If the test
+// process dies, the next privileged test's Sweep kills it with its
+// namespace.
+//
+// No Pdeathsig: it fires when the forking OS thread exits, not the
+// process, and threads locked into a namespace (Do, the runtime's setns
+// helper, pollers) end by exiting: a child forked from such a thread
+// earlier would be killed mid-test.
 func (n *Netns) Command(ctx context.Context, name string, arg ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, "ip", append([]string{"netns", "exec", n.name, name}, arg...)...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	return cmd
 }

@@ -16,7 +16,7 @@ import (
 // Proc is a program running in the background inside a namespace.
 type Proc struct {
 	cmd  *exec.Cmd
-	out  lockedBuffer
+	out  LockedBuffer
 	done chan struct{}
 	err  error // valid once done is closed
 }
@@ -118,18 +118,20 @@ func (p *Proc) Stop() error {
 	return p.err
 }
 
-type lockedBuffer struct {
+// LockedBuffer is a bytes.Buffer that one goroutine (a program's output, a
+// logger) writes while another reads it.
+type LockedBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (l *lockedBuffer) Write(p []byte) (int, error) {
+func (l *LockedBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.Write(p)
 }
 
-func (l *lockedBuffer) String() string {
+func (l *LockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
