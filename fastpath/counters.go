@@ -43,6 +43,8 @@ type PollerStats struct {
 	ForwardedOut, ForwardedIn      uint64 // frames copied to / from other pollers
 	ToSlowPath                     uint64 // packets handed to the slow path
 	TxUnresolved                   uint64 // packets not sent: next hop unknown yet
+	TxParked                       uint64 // packets that waited for their next hop (sent or in TxUnresolved)
+	TxParkOverflow                 uint64 // parked packets pushed out of a full area (in TxUnresolved too)
 	Wakeups                        uint64 // returns from an idle wait
 	WaitErrors                     uint64 // idle waits that failed (then back off 1 ms)
 }
@@ -52,13 +54,15 @@ type pollerCounters struct {
 	drops                          [NumDropReasons]counter
 	fwdOut, fwdIn, toSlow          counter
 	txUnresolved, wakeups          counter
+	txParked, txParkOverflow       counter
 	waitErrors                     counter
 }
 
 func (c *pollerCounters) snapshot() PollerStats {
 	s := PollerStats{RxFrames: c.rxFrames.Load(), RxPackets: c.rxPackets.Load(), TxPackets: c.txPackets.Load(),
 		ForwardedOut: c.fwdOut.Load(), ForwardedIn: c.fwdIn.Load(), ToSlowPath: c.toSlow.Load(),
-		TxUnresolved: c.txUnresolved.Load(), Wakeups: c.wakeups.Load(), WaitErrors: c.waitErrors.Load()}
+		TxUnresolved: c.txUnresolved.Load(), Wakeups: c.wakeups.Load(), WaitErrors: c.waitErrors.Load(),
+		TxParked: c.txParked.Load(), TxParkOverflow: c.txParkOverflow.Load()}
 	for i := range c.drops {
 		s.Drops[i] = c.drops[i].Load()
 	}

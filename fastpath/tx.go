@@ -21,8 +21,10 @@ type NextHop struct {
 // Resolver gives the next hop of a destination; the AF_XDP runtime backs it
 // with the kernel's routes and neighbours (xdp package).
 type Resolver interface {
-	// Resolve returns the next hop for packets from src to dst, or an error
-	// when it is not known yet (the packet is dropped; the engine retransmits).
+	// Resolve returns the next hop for packets from src to dst, or an error:
+	// one wrapping ErrNeighbourPending while the next hop's link-layer
+	// address is being resolved (the packet is parked and Resolve asked
+	// again later), any other when there is no way (the packet is dropped).
 	Resolve(src, dst netip.Addr) (NextHop, error)
 }
 
@@ -58,56 +60,75 @@ func (c *Ctx) NewPacket() []byte {
 // Send frames pkt (the buffer from NewPacket, with an SCTP packet appended)
 // with IP and Ethernet headers from src to dst and queues it for this batch.
 // An invalid src takes the route's source address. ecn is the IP header's
-// ECN field.
+// ECN field. While the next hop is being resolved (the Resolver answers
+// ErrNeighbourPending) the packet is parked and leaves once it is resolved,
+// in order with later packets to dst (park.go); Send then returns nil.
 func (c *Ctx) Send(pkt []byte, src, dst netip.Addr, ecn uint8) error {
-	p := c.p
-	if err := p.checkPending(pkt); err != nil {
-		return err
-	}
-	hop, err := p.resolver.Resolve(src, dst)
-	if err != nil {
-		p.ctr.txUnresolved.inc()
-		p.dropPending()
-		return err
-	}
-	if !src.IsValid() {
-		src = hop.Src
-	}
-	eth := wire.EthernetHeader{Destination: hop.DstMAC, Source: hop.SrcMAC}
-	return p.frame(pkt, &eth, src, dst, ecn)
+	return c.p.send(pkt, src, nil, false, dst, ecn)
 }
 
 // SendFrom is Send with the source address chosen among srcs (the
 // addresses an endpoint is bound to): the route's preferred source when it
 // is one of them, so that each peer address is reached from the address
 // the kernel would pick for it, else the first of srcs. Empty srcs leave
-// the choice to the route.
+// the choice to the route. A parked packet keeps srcs (not a copy) until it
+// leaves: replace the slice rather than modify it in place.
 func (c *Ctx) SendFrom(pkt []byte, srcs []netip.Addr, dst netip.Addr, ecn uint8) error {
-	p := c.p
+	return c.p.send(pkt, netip.Addr{}, srcs, true, dst, ecn)
+}
+
+func (p *Poller) send(pkt []byte, src netip.Addr, srcs []netip.Addr, from bool, dst netip.Addr, ecn uint8) error {
 	if err := p.checkPending(pkt); err != nil {
 		return err
 	}
-	hop, err := p.resolver.Resolve(netip.Addr{}, dst)
+	if !familiesMatch(src, dst) {
+		p.dropPending()
+		return ErrAddrFamilies
+	}
+	if p.parked.n > 0 && p.parked.holds(dst) {
+		p.park(len(pkt), src, srcs, from, dst, ecn) // behind the packets waiting already
+		return nil
+	}
+	hop, err := p.resolver.Resolve(src, dst)
 	if err != nil {
+		if isPending(err) {
+			p.park(len(pkt), src, srcs, from, dst, ecn)
+			return nil
+		}
 		p.ctr.txUnresolved.inc()
 		p.dropPending()
 		return err
 	}
-	src := hop.Src
-	if len(srcs) > 0 && !containsAddr(srcs, src) {
-		src = srcs[0]
+	if from {
+		src = pickSource(hop.Src, srcs)
+	} else if !src.IsValid() {
+		src = hop.Src
 	}
 	eth := wire.EthernetHeader{Destination: hop.DstMAC, Source: hop.SrcMAC}
 	return p.frame(pkt, &eth, src, dst, ecn)
 }
 
-func containsAddr(list []netip.Addr, a netip.Addr) bool {
-	for _, x := range list {
-		if x == a {
-			return true
+// familiesMatch: dst is a valid IPv4 or IPv6 (not mapped) address and src,
+// when given, is of the same family.
+func familiesMatch(src, dst netip.Addr) bool {
+	if !dst.IsValid() || dst.Is4In6() {
+		return false
+	}
+	return !src.IsValid() || src.Is4() == dst.Is4() && !src.Is4In6()
+}
+
+// pickSource is SendFrom's choice: the route's source when it is one of
+// srcs (or srcs is empty), else srcs[0].
+func pickSource(route netip.Addr, srcs []netip.Addr) netip.Addr {
+	if len(srcs) == 0 {
+		return route
+	}
+	for _, a := range srcs {
+		if a == route {
+			return route
 		}
 	}
-	return false
+	return srcs[0]
 }
 
 // ErrNoReplyMAC: the request came to a group MAC address and the poller
@@ -153,11 +174,16 @@ func (p *Poller) dropPending() {
 }
 
 // frame writes the Ethernet (eth: addresses and tags) and IP headers in
-// front of the SCTP packet and adds the frame to the batch.
+// front of the SCTP packet in the pending frame and adds it to the batch.
 func (p *Poller) frame(pkt []byte, eth *wire.EthernetHeader, src, dst netip.Addr, ecn uint8) error {
-	f := p.txCur[0]
+	p.txPending = false
+	return p.frameAt(p.txCur[0], len(pkt), eth, src, dst, ecn)
+}
+
+// frameAt frames the n-byte SCTP packet at Headroom in f and adds f to the
+// batch; on error f is given back to the link.
+func (p *Poller) frameAt(f Frame, n int, eth *wire.EthernetHeader, src, dst netip.Addr, ecn uint8) error {
 	b := p.link.Bytes(f)
-	n := len(pkt)
 	var l3 int
 	switch {
 	case src.Is4() && dst.Is4():
@@ -165,7 +191,7 @@ func (p *Poller) frame(pkt []byte, eth *wire.EthernetHeader, src, dst netip.Addr
 	case src.Is6() && dst.Is6() && !src.Is4In6() && !dst.Is4In6():
 		l3 = wire.IPv6HeaderLen
 	default:
-		p.dropPending()
+		p.freeFrame(f)
 		return ErrAddrFamilies
 	}
 	eth.EtherType = wire.EtherTypeIPv4
@@ -191,12 +217,11 @@ func (p *Poller) frame(pkt []byte, eth *wire.EthernetHeader, src, dst netip.Addr
 		err = wire.FinishIPv6(b[start:Headroom+n], l2)
 	}
 	if err != nil || len(hdr) != Headroom-start {
-		p.dropPending()
+		p.freeFrame(f)
 		return err
 	}
 	f.Off, f.Len = start, Headroom+n-start
 	p.txBatch = append(p.txBatch, f)
-	p.txPending = false
 	p.ctr.txPackets.inc()
 	if len(p.txBatch) == cap(p.txBatch) {
 		p.flushTX()
