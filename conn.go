@@ -341,16 +341,23 @@ func (a *Assoc) Shutdown(ctx context.Context) error {
 // Abort ends the association at once with an ABORT (RFC 9260 9.1); queued
 // data is discarded.
 func (a *Assoc) Abort() error {
+	a.abort(nil)
+	return nil
+}
+
+// abort sends the ABORT (with reason as its User-Initiated Abort cause, if
+// any), waits a moment for the end and forgets the association.
+func (a *Assoc) abort(reason []byte) error {
 	a.mu.Lock()
-	a.req = assocReq{a: a, kind: reqAbort}
-	a.call()
+	a.req = assocReq{a: a, kind: reqAbort, reason: reason}
+	err := a.call()
 	a.mu.Unlock()
 	select {
 	case <-a.closed:
 	case <-time.After(time.Second):
 	}
 	a.release()
-	return nil
+	return err
 }
 
 // Close shuts the association down gracefully within CloseTimeout, then

@@ -76,6 +76,8 @@ type assocReq struct {
 	peers []netip.Addr
 	port  uint16
 	fn    pollerFunc
+	// reason is an ABORT's User-Initiated Abort reason (SCTP_ABORT).
+	reason []byte
 	// results
 	stats assoc.Stats
 	err   error
@@ -207,7 +209,7 @@ func (h *pollerHandler) assocRequest(c *fastpath.Ctx, r *assocReq) {
 	case r.kind == reqAbort:
 		h.discardTx(a)
 		a.aborting = true
-		r.err = a.eng.Abort(c.Now, nil)
+		r.err = a.eng.Abort(c.Now, r.reason)
 	case r.kind == reqStats:
 		r.stats = a.eng.Stats
 	case r.kind == reqGather && h.assocs[a.eng] == nil: // ended: the last period, once

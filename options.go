@@ -128,23 +128,9 @@ func (a *Assoc) abortWith(reason []byte) error {
 	if len(reason) > 512 {
 		return fmt.Errorf("%w: abort reason of %d bytes (at most 512)", ErrInvalid, len(reason))
 	}
-	r := append([]byte(nil), reason...)
-	err := a.onPoller(func(c *fastpath.Ctx, h *pollerHandler, eng *assoc.Assoc) error {
-		if eng == nil {
-			return ErrClosed
-		}
-		h.discardTx(a)
-		a.aborting = true
-		return eng.Abort(c.Now, r)
-	})
-	if err != nil {
+	if err := a.abort(append([]byte(nil), reason...)); err != nil {
 		return a.mapErr(err)
 	}
-	select {
-	case <-a.closed:
-	case <-time.After(time.Second):
-	}
-	a.release()
 	return nil
 }
 
