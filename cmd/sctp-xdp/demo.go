@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"os"
+	"runtime"
 	"time"
 
 	sctpxdp "github.com/sctp-xdp/sctp-xdp"
@@ -29,6 +30,11 @@ func runDemo(ctx context.Context, args []string, log *slog.Logger) error {
 	}
 	if err := testbed.CheckHost(); err != nil {
 		return fmt.Errorf("%w (run as root)", err)
+	}
+	// Both hosts live in this process: give each the Ps a process of its
+	// own would have, or their pollers and applications queue for two.
+	if n := 2 * runtime.NumCPU(); runtime.GOMAXPROCS(0) < n {
+		runtime.GOMAXPROCS(n)
 	}
 	testbed.Sweep() // what a killed demo left
 	srvNS, err := testbed.CreateNetns()

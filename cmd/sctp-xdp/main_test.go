@@ -55,10 +55,11 @@ func TestFlagErrors(t *testing.T) {
 // no namespace, veth or XDP program of ours behind.
 func TestDemo(t *testing.T) {
 	testbed.RequirePriv(t)
+	progs := ourPrograms(t) // other tests' runtimes in this process may have one loaded
 	ctx, cancel := context.WithTimeout(context.Background(), 18*time.Second)
 	defer cancel()
 	out := captureStdout(t, func() {
-		if err := runDemo(ctx, []string{"--duration", "2s"}, quiet); err != nil {
+		if err := runDemo(ctx, []string{"--duration", "3s"}, quiet); err != nil {
 			t.Errorf("demo: %v", err)
 		}
 	})
@@ -76,6 +77,9 @@ func TestDemo(t *testing.T) {
 		if strings.HasPrefix(e.Name(), prefix) {
 			t.Errorf("namespace %s left behind", e.Name())
 		}
+	}
+	if n := ourPrograms(t); n > progs {
+		t.Errorf("%d XDP programs of ours loaded after the demo, %d before", n, progs)
 	}
 }
 
