@@ -315,6 +315,14 @@ func (a *Assoc) RecvMsg(ctx context.Context, buf []byte) (int, RcvInfo, error) {
 // Shutdown closes the association gracefully (RFC 9260 9.2: what was sent
 // is delivered first) and waits for the SHUTDOWN COMPLETE, or ctx.
 func (a *Assoc) Shutdown(ctx context.Context) error {
+	if a.pendingRecord() {
+		// A record begun with explicit EOR cannot be completed any more,
+		// and delivering it cut would pass a part for a whole: the peer
+		// gets an ABORT instead (as FreeBSD does for a partial message
+		// left at close).
+		a.abort([]byte("incomplete record at shutdown (SCTP_EXPLICIT_EOR)"))
+		return fmt.Errorf("%w: a record sent with explicit EOR had no end", ErrAborted)
+	}
 	a.mu.Lock()
 	a.req = assocReq{a: a, kind: reqShutdown}
 	err := a.call()

@@ -108,12 +108,20 @@ func openBacklog(cfg Config, backlog int) (*Endpoint, error) {
 }
 
 // control sends a message to a poller and waits for its answer.
+// Once the runtime has closed nobody answers: ErrClosed.
 func (e *Endpoint) control(h *pollerHandler, msg any, done chan error) error {
-	p := e.ir.rt.Group().Pollers()[h.q]
-	for !p.Send(msg) {
-		time.Sleep(time.Millisecond) // the poller's ring is full: it drains it
+	for !h.poller.Send(msg) {
+		select {
+		case <-e.ir.closed:
+			return ErrClosed
+		case <-time.After(time.Millisecond): // the poller's ring is full: it drains it
+		}
 	}
-	return <-done
+	err, ok := awaitRuntime(e, done)
+	if !ok {
+		return ErrClosed
+	}
+	return err
 }
 
 // Port is the endpoint's local port.

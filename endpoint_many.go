@@ -251,6 +251,7 @@ func (e *Endpoint) implicitOpen(a *Assoc, to netip.AddrPort, info SndInfo, data 
 	copy(*bp, data)
 	a.txMu.Lock()
 	a.tx.Push(txMsg{buf: bp, n: len(data), info: info}) // a new ring: room
+	a.txBytes.Add(int64(len(data)))                     // popTx gives it back
 	a.txMu.Unlock()
 	peers := []netip.Addr{to.Addr()}
 	err := a.onPoller(func(c *fastpath.Ctx, h *pollerHandler, _ *assoc.Assoc) error {
@@ -295,15 +296,21 @@ func (e *Endpoint) RecvMsg(ctx context.Context, buf []byte) (int, RcvInfo, error
 		return 0, RcvInfo{}, err
 	}
 	for {
-		n, info, ok, wait := e.tryRecv(buf)
+		n, info, ok, partial := e.tryRecv(buf)
 		if ok {
 			return n, info, nil
 		}
-		if wait == nil {
-			wait = m.wake
+		wait := m.wake
+		if partial != nil {
+			wait = partial.readable
 		}
 		select {
 		case <-wait:
+			if partial != nil && !partial.ext.member.Load() {
+				// Peeled off meanwhile: the wake-up may be its own
+				// reader's, queued behind us on the same channel.
+				signal(partial.readable)
+			}
 		case <-e.done:
 			return 0, RcvInfo{}, ErrClosed
 		case <-ctx.Done():
@@ -312,10 +319,11 @@ func (e *Endpoint) RecvMsg(ctx context.Context, buf []byte) (int, RcvInfo, error
 	}
 }
 
-// tryRecv reads one message if any association has one; otherwise it says
-// what to wait on (nil: the ready queue). rmu is held only here, never
+// tryRecv reads one message if any association has one; otherwise it
+// gives the association whose partly read message to wait for (nil: wait
+// for the ready queue). rmu is held only here, never
 // while waiting, so PeelOff never waits for a reader.
-func (e *Endpoint) tryRecv(buf []byte) (n int, info RcvInfo, ok bool, wait chan struct{}) {
+func (e *Endpoint) tryRecv(buf []byte) (n int, info RcvInfo, ok bool, partial *Assoc) {
 	m := e.many
 	m.rmu.Lock()
 	defer m.rmu.Unlock()
@@ -339,7 +347,7 @@ func (e *Endpoint) tryRecv(buf []byte) (n int, info RcvInfo, ok bool, wait chan 
 		n, info, err := a.RecvMsg(doneCtx, buf)
 		if err != nil {
 			if partial && !isClosed(a) {
-				return 0, RcvInfo{}, false, a.readable // the rest of the message is on its way
+				return 0, RcvInfo{}, false, a // the rest of the message is on its way
 			}
 			m.cur = nil
 			if isClosed(a) && a.rx.Empty() {
@@ -350,6 +358,9 @@ func (e *Endpoint) tryRecv(buf []byte) (n int, info RcvInfo, ok bool, wait chan 
 			continue
 		}
 		info.AssocID = a.id
+		// The association's next message is not the endpoint's: the
+		// associations take turns (RFC 6458 5.3.6 describes the socket's).
+		info.HasNext, info.Next = false, NextInfo{}
 		if info.Notification == nil && !info.EOR {
 			m.cur = a
 		} else {

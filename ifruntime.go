@@ -20,8 +20,9 @@ type ifaceRuntime struct {
 	cookie   []byte // the State Cookie key, shared by the pollers' engines
 	refs     int    // endpoints using it; guarded by ifaces.Mutex
 	ports    map[uint16]bool
-	closed   chan struct{} // closed once the pollers have stopped for good
-	slow     *slowPath     // INIT and COOKIE ECHO of no association (slowpath.go)
+	closed   chan struct{}      // closed once the pollers have stopped for good
+	slow     *slowPath          // INIT and COOKIE ECHO of no association (slowpath.go)
+	sp       *fastpath.SlowPath // its goroutine's ring (kept: Group() is gone once the runtime closes)
 }
 
 type ifaceKey struct{ netns, iface string }
@@ -55,6 +56,7 @@ func acquireRuntime(cfg *Config, port uint16) (*ifaceRuntime, uint16, error) {
 			return nil, 0, fmt.Errorf("sctp-xdp: opening %s: %w", cfg.Interface, err)
 		}
 		ir.rt = rt
+		ir.sp = rt.Group().Slow()
 		for i, p := range rt.Group().Pollers() {
 			ir.handlers[i].poller = p // kept: Group() is gone once the runtime closes
 		}

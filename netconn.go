@@ -175,13 +175,18 @@ func (d *deadline) set(t time.Time) {
 		close(d.ch)
 	} else {
 		ch := d.ch
-		d.timer = time.AfterFunc(dur, func() {
+		var self *time.Timer
+		self = time.AfterFunc(dur, func() {
 			d.mu.Lock()
-			if d.ch == ch && !isDone(ch) {
+			// A timer stopped too late (its callback already waiting for
+			// the lock) is no longer d.timer: it must not end the new
+			// deadline's channel.
+			if d.timer == self && d.ch == ch && !isDone(ch) {
 				close(ch)
 			}
 			d.mu.Unlock()
 		})
+		d.timer = self
 	}
 }
 
@@ -216,10 +221,10 @@ func (d *deadline) Deadline() (time.Time, bool) {
 	return d.at, !d.at.IsZero()
 }
 func (d *deadline) Done() <-chan struct{} { return d.wait() }
-func (d *deadline) Err() error {
-	if d.passed() {
-		return os.ErrDeadlineExceeded
-	}
-	return nil
-}
+
+// Err is only asked once Done fired (by SendMsg and RecvMsg): the call it
+// ended timed out even if the deadline has moved since (the channel Done
+// gives now may be a new one), so it is always the deadline's error.
+func (d *deadline) Err() error { return os.ErrDeadlineExceeded }
+
 func (d *deadline) Value(any) any { return nil }

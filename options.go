@@ -96,8 +96,9 @@ func (a *Assoc) sendOpt(ctx context.Context, info SndInfo, data []byte) error {
 }
 
 // buildEOR adds a part to the message being built (SCTP_EXPLICIT_EOR, RFC
-// 6458 8.1.26): the message goes when a part has EOR. The stream may not
-// change in the middle of a message.
+// 6458 8.1.26): the message goes when a part has EOR, or EOF (the
+// graceful shutdown ends the record too). The stream may not change in
+// the middle of a message.
 func (a *Assoc) buildEOR(info SndInfo, data []byte) (SndInfo, []byte, bool, error) {
 	a.opt.mu.Lock()
 	defer a.opt.mu.Unlock()
@@ -120,6 +121,14 @@ func (a *Assoc) buildEOR(info SndInfo, data []byte) (SndInfo, []byte, bool, erro
 	out := a.opt.eorInfo
 	out.EOR, out.EOF = info.EOR, info.EOF
 	return out, msg, true, nil
+}
+
+// pendingRecord reports whether a record begun with explicit EOR waits for
+// its end.
+func (a *Assoc) pendingRecord() bool {
+	a.opt.mu.Lock()
+	defer a.opt.mu.Unlock()
+	return len(a.opt.eorBuf) > 0
 }
 
 // abortWith aborts the association with data as the User-Initiated Abort
@@ -817,8 +826,12 @@ func (e *Endpoint) updateAssocConfig(fn func(*assoc.Config)) error {
 	default:
 	}
 	req := &slowConfigReq{port: e.port, fn: fn, done: make(chan error, 1)}
-	e.slowRequest(req)
-	if err := <-req.done; err != nil {
+	if !e.slowRequest(req) {
+		return ErrClosed
+	}
+	if err, ok := awaitRuntime(e, req.done); !ok {
+		return ErrClosed
+	} else if err != nil {
 		return optErr(err)
 	}
 	return optErr(e.onPollers(func(c *fastpath.Ctx, h *pollerHandler, pe *portEngine) error {

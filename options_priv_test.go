@@ -523,6 +523,26 @@ func TestOptionsEnding(t *testing.T) {
 		}
 	})
 
+	// A record begun with explicit EOR and never ended: a graceful
+	// shutdown would deliver a part as a whole, so the peer gets an ABORT.
+	t.Run("EXPLICIT_EOR incomplete at shutdown", func(t *testing.T) {
+		c := optDialTo(t, ctx, ep, cliLink, srvLink.IPv4, sctpxdp.Config{})
+		if err := c.srv.SetEvents(sctpxdp.EventAssocChange); err != nil {
+			t.Fatal(err)
+		}
+		c.cli.SetExplicitEOR(true)
+		if err := c.cli.SendMsg(ctx, sctpxdp.SndInfo{}, []byte("half a rec")); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.cli.Shutdown(ctx); !errors.Is(err, sctpxdp.ErrAborted) {
+			t.Errorf("Shutdown with a record open: %v, want ErrAborted", err)
+		}
+		_, info, err := c.srv.RecvMsg(ctx, buf)
+		if err != nil || info.Notification == nil || info.Notification.Event != assoc.EventCommLost {
+			t.Fatalf("server read %v %+v, want COMM_LOST and no data", err, info.Notification)
+		}
+	})
+
 	t.Run("EVENTS", func(t *testing.T) {
 		c := optDialTo(t, ctx, ep, cliLink, srvLink.IPv4, sctpxdp.Config{})
 		if err := c.srv.SetEvents(sctpxdp.EventShutdown); err != nil {

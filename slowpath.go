@@ -238,6 +238,9 @@ func (h *pollerHandler) adoptSlow(c *fastpath.Ctx, m *slowAdopt) {
 	}
 	switch pe.eng.Adopt(c.Now, m.as, m.pi, m.raw) {
 	case assoc.AdoptRefused:
+		// Its tag is a live association's (2^-24 per association): the
+		// peer gets an ABORT and starts again with a new INIT, instead of
+		// retransmitting a COOKIE ECHO refused every time.
 		h.ir.slow.stats.adoptRefused.Add(1)
 		var buf [8]netip.Addr
 		for _, peer := range m.as.PeerAddrs(buf[:0]) {
@@ -245,6 +248,7 @@ func (h *pollerHandler) adoptSlow(c *fastpath.Ctx, m *slowAdopt) {
 				h.ir.rt.Group().Shared().Set(fastpath.TupleKey{Peer: peer, LocalPort: m.ep.port, PeerPort: m.as.PeerPort()}, -1)
 			}
 		}
+		h.abortNewcomer(c, m)
 	case assoc.AdoptedExisting:
 		h.ir.slow.stats.adoptExisting.Add(1)
 	}
@@ -261,6 +265,12 @@ func (h *pollerHandler) abortOrphan(c *fastpath.Ctx, m *slowAdopt) {
 	for _, peer := range m.as.PeerAddrs(buf[:0]) {
 		h.ir.rt.Group().Shared().Set(fastpath.TupleKey{Peer: peer, LocalPort: m.ep.port, PeerPort: m.as.PeerPort()}, -1)
 	}
+	h.abortNewcomer(c, m)
+}
+
+// abortNewcomer sends the peer of an association that was not adopted an
+// ABORT with its tag, to the link-layer source of its COOKIE ECHO.
+func (h *pollerHandler) abortNewcomer(c *fastpath.Ctx, m *slowAdopt) {
 	b := c.NewPacket()
 	if b == nil {
 		return
@@ -274,25 +284,48 @@ func (h *pollerHandler) abortOrphan(c *fastpath.Ctx, m *slowAdopt) {
 	}
 }
 
-// slowRequest sends a request to the interface's slow path and waits.
-func (e *Endpoint) slowRequest(req any) {
-	sp := e.ir.rt.Group().Slow()
-	for !sp.Request(req) {
-		time.Sleep(time.Millisecond) // the ring is full: the slow path drains it
+// slowRequest sends a request to the interface's slow path; false once the
+// runtime has closed (nobody would answer).
+func (e *Endpoint) slowRequest(req any) bool {
+	for !e.ir.sp.Request(req) {
+		select {
+		case <-e.ir.closed:
+			return false
+		case <-time.After(time.Millisecond): // the ring is full: the slow path drains it
+		}
+	}
+	return true
+}
+
+// awaitRuntime waits for an answer on done, or the runtime's end.
+func awaitRuntime[T any](e *Endpoint, done chan T) (T, bool) {
+	select {
+	case v := <-done:
+		return v, true
+	case <-e.ir.closed:
+		var zero T
+		return zero, false
 	}
 }
 
 // addSlowPort gives the slow path a responder for the endpoint's port.
 func (e *Endpoint) addSlowPort(cfg assoc.Config) error {
 	req := &slowAddPortReq{ep: e, cfg: cfg, done: make(chan error, 1)}
-	e.slowRequest(req)
-	return <-req.done
+	if !e.slowRequest(req) {
+		return ErrClosed
+	}
+	err, ok := awaitRuntime(e, req.done)
+	if !ok {
+		return ErrClosed
+	}
+	return err
 }
 
 // removeSlowPort forgets the port on the slow path; packets and hand-overs
 // in flight find no port (dropped, or ABORTed by abortOrphan).
 func (e *Endpoint) removeSlowPort() {
 	req := &slowRemovePortReq{port: e.port, done: make(chan struct{})}
-	e.slowRequest(req)
-	<-req.done
+	if e.slowRequest(req) {
+		awaitRuntime(e, req.done)
+	}
 }

@@ -15,7 +15,11 @@ func (e *Endpoint) find(pi *PacketInfo, pkt wire.SCTP, first wire.Chunk) *Assoc 
 	if a == nil && first.Type() == wire.ChunkInit {
 		a = e.byInitAddrs(wire.InitChunk(first), pkt.SrcPort())
 	}
-	if a == nil {
+	// Not for a COOKIE ECHO: its tag is one our responder chose, which may
+	// equal a live association's by chance (the slow path's responder
+	// cannot see the pollers' tags); taken for that association, it would
+	// be 5.2.4 case B and hand the association to another peer.
+	if a == nil && first.Type() != wire.ChunkCookieEcho {
 		if t := pkt.VerificationTag(); t != 0 {
 			if b := e.byTag[t]; b != nil && b.peerPort == pkt.SrcPort() {
 				a = b // a peer address not announced (multi-homing: issue 9)
