@@ -15,6 +15,7 @@ type pollerFunc func(c *fastpath.Ctx, h *pollerHandler, eng *assoc.Assoc) error
 
 // portFunc is a function run on a poller for an endpoint's engine there.
 type portFunc struct {
+	ep   *Endpoint // the port may have passed to another endpoint meanwhile
 	port uint16
 	fn   func(c *fastpath.Ctx, h *pollerHandler, pe *portEngine) error
 	done chan error
@@ -39,7 +40,7 @@ func (e *Endpoint) onPollers(fn func(c *fastpath.Ctx, h *pollerHandler, pe *port
 			return ErrClosed
 		default:
 		}
-		req := &portFunc{port: e.port, fn: fn, done: make(chan error, 1)}
+		req := &portFunc{ep: e, port: e.port, fn: fn, done: make(chan error, 1)}
 		if err := e.control(h, req, req.done); err != nil {
 			return err
 		}
@@ -50,7 +51,7 @@ func (e *Endpoint) onPollers(fn func(c *fastpath.Ctx, h *pollerHandler, pe *port
 // runPortFunc answers a portFunc on the poller.
 func (h *pollerHandler) runPortFunc(c *fastpath.Ctx, r *portFunc) {
 	pe := h.ports[r.port]
-	if pe == nil {
+	if pe == nil || pe.ep != r.ep {
 		r.done <- ErrClosed
 		return
 	}

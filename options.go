@@ -817,15 +817,22 @@ func (a *Assoc) ResetStreams(streams []uint16, incoming, outgoing bool) error {
 // every poller); live associations keep their values.
 
 // updateAssocConfig changes the endpoint's association defaults on every
-// poller and on the slow path (first: it makes the passive opens, so a
-// refused value changes nothing).
+// poller, then on the slow path: an association the slow path makes in
+// between takes the pollers' (new) configuration when it is adopted. A
+// value the engines refuse is refused by the first poller, before any
+// change.
 func (e *Endpoint) updateAssocConfig(fn func(*assoc.Config)) error {
 	select {
 	case <-e.stopped:
 		return ErrClosed
 	default:
 	}
-	req := &slowConfigReq{port: e.port, fn: fn, done: make(chan error, 1)}
+	if err := e.onPollers(func(c *fastpath.Ctx, h *pollerHandler, pe *portEngine) error {
+		return pe.eng.UpdateConfig(fn)
+	}); err != nil {
+		return optErr(err)
+	}
+	req := &slowConfigReq{ep: e, port: e.port, fn: fn, done: make(chan error, 1)}
 	if !e.slowRequest(req) {
 		return ErrClosed
 	}
@@ -834,14 +841,13 @@ func (e *Endpoint) updateAssocConfig(fn func(*assoc.Config)) error {
 	} else if err != nil {
 		return optErr(err)
 	}
-	return optErr(e.onPollers(func(c *fastpath.Ctx, h *pollerHandler, pe *portEngine) error {
-		return pe.eng.UpdateConfig(fn)
-	}))
+	return nil
 }
 
 // slowConfigReq changes the slow path's responder of a port: it answers
 // INITs and creates the associations the pollers adopt.
 type slowConfigReq struct {
+	ep   *Endpoint
 	port uint16
 	fn   func(*assoc.Config)
 	done chan error
@@ -849,7 +855,7 @@ type slowConfigReq struct {
 
 func (r *slowConfigReq) run(s *slowPath) {
 	p := s.ports[r.port]
-	if p == nil {
+	if p == nil || p.ep != r.ep {
 		r.done <- ErrClosed
 		return
 	}
