@@ -255,14 +255,16 @@ func (e *Endpoint) implicitOpen(a *Assoc, to netip.AddrPort, info SndInfo, data 
 	a.txMu.Unlock()
 	peers := []netip.Addr{to.Addr()}
 	err := a.onPoller(func(c *fastpath.Ctx, h *pollerHandler, _ *assoc.Assoc) error {
-		as, err := h.ports[e.port].eng.Connect(c.Now, peers, to.Port())
+		pe := h.ports[e.port]
+		as, err := pe.eng.Connect(c.Now, peers, to.Port())
 		if err != nil {
 			h.discardTx(a)
 			return err
 		}
 		a.eng = as
 		h.assocs[as] = a
-		h.drainTx(c, a) // COOKIE-WAIT takes DATA
+		h.publish(pe, as, h.q) // as Dial: colliding INITs find it
+		h.drainTx(c, a)        // COOKIE-WAIT takes DATA
 		return nil
 	})
 	if err != nil {

@@ -195,6 +195,9 @@ func (h *pollerHandler) assocRequest(c *fastpath.Ctx, r *assocReq) {
 		}
 		a.eng = as
 		h.assocs[as] = a
+		// Published from the start: an INIT colliding with this one
+		// (RFC 9260 5.2.1) must reach it from any queue.
+		h.publish(pe, as, h.q)
 	case a.eng == nil:
 		r.err = ErrClosed
 	case r.kind == reqShutdown:

@@ -335,7 +335,15 @@ func (p *Poller) route(s wire.SCTP, fr *wire.Frame) (owner int, ok bool) {
 	first, _ := s.FirstChunk()
 	switch first.Type() {
 	case wire.ChunkInit:
-		return 0, false // the slow path answers; the receiving poller will own it
+		// An INIT of a peer that has an association here (a collision or
+		// a restart, RFC 9260 5.2) belongs to that association's engine,
+		// wherever RSS put it; any other opens a new one, answered through
+		// the slow path for the receiving poller.
+		if len(g.pollers) > 1 {
+			o, found := g.shared.Lookup(TupleKey{Peer: fr.Source, LocalPort: s.DstPort(), PeerPort: s.SrcPort()})
+			return o, found
+		}
+		return 0, false
 	case wire.ChunkAbort, wire.ChunkShutdownComplete:
 		if first.Flags()&wire.FlagT != 0 {
 			o, found := g.shared.Lookup(TupleKey{Peer: fr.Source, LocalPort: s.DstPort(), PeerPort: s.SrcPort()})

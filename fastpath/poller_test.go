@@ -326,6 +326,27 @@ func TestPollerSharedTableForTBit(t *testing.T) {
 	}
 }
 
+// TestPollerSharedTableForInit: an INIT from a peer with an association on
+// another poller (collision, restart: RFC 9260 5.2) goes to that poller; an
+// INIT of a new peer stays on the receiving one.
+func TestPollerSharedTableForInit(t *testing.T) {
+	h := &echoHandler{}
+	g, peers := newTestGroup(t, 2, h, nil)
+	g.Shared().Set(TupleKey{Peer: ipB, LocalPort: 5000, PeerPort: 5001}, 1)
+	send(t, peers[0], buildFrame(t, nil, frameOpts{vtag: 0, chunk: wire.ChunkInit}))
+	g.Pollers()[0].Poll()
+	g.Pollers()[1].Poll()
+	if len(h.packets) != 1 || h.packets[0].poller != 1 || !h.packets[0].forwarded {
+		t.Fatalf("INIT of an associated peer handled as %+v, want forwarded to poller 1", h.packets)
+	}
+	g.Shared().Set(TupleKey{Peer: ipB, LocalPort: 5000, PeerPort: 5001}, -1)
+	send(t, peers[0], buildFrame(t, nil, frameOpts{vtag: 0, chunk: wire.ChunkInit}))
+	g.Pollers()[0].Poll()
+	if len(h.packets) != 2 || h.packets[1].poller != 0 || h.packets[1].forwarded {
+		t.Fatalf("INIT of a new peer handled as %+v, want on poller 0", h.packets)
+	}
+}
+
 func TestSlowPathHandOver(t *testing.T) {
 	h := &echoHandler{}
 	g, peers := newTestGroup(t, 1, h, slowHandler{})
