@@ -33,6 +33,12 @@ func TestSlowPathHandshakes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
+	// The server's side of each association has ended before the next
+	// Dial: the client reuses its port, and an INIT from the tuple of a
+	// live association is that association's (RFC 9260 5.2.2), not the
+	// slow path's. (The client's ABORT and next INIT may leave from two
+	// pollers, so the INIT can overtake the ABORT.)
+	ended := make(chan struct{}, 1)
 	go func() {
 		for {
 			a, err := srv.Accept(ctx)
@@ -44,6 +50,10 @@ func TestSlowPathHandshakes(t *testing.T) {
 				for {
 					n, info, err := a.RecvMsg(ctx, buf)
 					if err != nil {
+						select { // the loop takes one per association
+						case ended <- struct{}{}:
+						default:
+						}
 						return
 					}
 					if a.SendMsg(ctx, SndInfo{Stream: info.Stream}, buf[:n]) != nil {
@@ -80,6 +90,11 @@ func TestSlowPathHandshakes(t *testing.T) {
 		}
 		if err := a.Abort(); err != nil {
 			t.Fatalf("abort %d: %v", i, err)
+		}
+		select {
+		case <-ended:
+		case <-ctx.Done():
+			t.Fatalf("the server never saw association %d end", i)
 		}
 	}
 	slices.Sort(took)
