@@ -71,6 +71,16 @@ func (a *Assoc) chunk(now int64, pi *PacketInfo, pkt wire.SCTP, c wire.Chunk) bo
 		a.recvShutdownComplete()
 		return false
 	case wire.ChunkData:
+		if a.state == ShutdownAckSent {
+			// The peer sent SHUTDOWN with everything acknowledged: DATA
+			// now is an old duplicate (a network copy). Discarded without
+			// a SACK, as Linux does: the peer may already have closed on
+			// our SHUTDOWN ACK, and its out-of-the-blue answer to a SACK,
+			// an ABORT with the T bit (8.4), would end this graceful
+			// shutdown as an abort.
+			a.Stats.DupChunksReceived++
+			break
+		}
 		a.sk.dst = pi.Src
 		a.recvData(now, wire.DataChunk(c))
 	case wire.ChunkSack:

@@ -300,3 +300,44 @@ func TestConnectErrors(t *testing.T) {
 		t.Fatal("second association to the same peer accepted")
 	}
 }
+
+// TestShutdownAckSentDiscardsData: in SHUTDOWN-ACK-SENT a DATA chunk can
+// only be an old copy (the peer's SHUTDOWN said everything was
+// acknowledged); it gets no SACK, which a peer that already closed would
+// answer with an ABORT (RFC 9260 8.4) ending our shutdown as an abort.
+func TestShutdownAckSentDiscardsData(t *testing.T) {
+	p, a, b := establishedPair(t, 31)
+	if err := a.Send(p.now, 0, 0, 0, []byte("once")); err != nil {
+		t.Fatal(err)
+	}
+	p.run(p.now + 1e9) // delivered and acknowledged (delayed SACK)
+	var data []byte
+	for _, pkt := range p.captured {
+		if describe(pkt) == "DATA" {
+			data = pkt
+		}
+	}
+	if data == nil {
+		t.Fatalf("no DATA packet in %v", p.trace)
+	}
+	// SHUTDOWN reaches B, whose SHUTDOWN ACK is lost: B stays in
+	// SHUTDOWN-ACK-SENT while A (as if closed) says nothing.
+	if err := a.Shutdown(p.now); err != nil {
+		t.Fatal(err)
+	}
+	p.drop = func(from *Endpoint, pkt []byte) bool { return from == p.b }
+	p.flush()
+	if b.State() != ShutdownAckSent {
+		t.Fatalf("B in %v", b.State())
+	}
+	dups := b.Stats.DupChunksReceived
+	p.trace = nil
+	p.b.Receive(p.now, PacketInfo{Src: addrA, Dst: addrB, Size: len(data) + 20}, data)
+	p.flush()
+	if len(p.trace) != 0 {
+		t.Errorf("B answered the old DATA with %v, want nothing", p.trace)
+	}
+	if b.Stats.DupChunksReceived != dups+1 || b.State() != ShutdownAckSent {
+		t.Errorf("B: %d duplicates (was %d), state %v", b.Stats.DupChunksReceived, dups, b.State())
+	}
+}
