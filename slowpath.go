@@ -56,6 +56,17 @@ type slowStats struct {
 	adoptExisting, adoptRefused, adoptOrphaned atomic.Uint64
 }
 
+// counts names the counters for InterfaceStats (atomics: any goroutine).
+func (st *slowStats) counts() []Count {
+	return []Count{
+		{"init_acks", st.initAcks.Load()}, {"other_replies", st.otherReplies.Load()},
+		{"cookies_accepted", st.accepted.Load()}, {"cookies_refused", st.refused.Load()},
+		{"no_port", st.noPort.Load()}, {"hand_over_full", st.handOverFull.Load()},
+		{"reply_dropped", st.replyDropped.Load()}, {"adopt_existing", st.adoptExisting.Load()},
+		{"adopt_refused", st.adoptRefused.Load()}, {"adopt_orphaned", st.adoptOrphaned.Load()},
+	}
+}
+
 // Requests to the slow path (SlowPath.Request), answered on done.
 type (
 	slowAddPortReq struct {

@@ -109,6 +109,18 @@ func TestSlowPathHandshakes(t *testing.T) {
 	if st.initAcks.Load() < n || st.accepted.Load() < n {
 		t.Errorf("slow path: %d INIT ACKs, %d associations for %d handshakes", st.initAcks.Load(), st.accepted.Load(), n)
 	}
+	// The same counts reach InterfaceStats (and the exporter).
+	is, err := srv.InterfaceStats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	exported := map[string]uint64{}
+	for _, c := range is.SlowPath {
+		exported[c.Name] = c.Value
+	}
+	if exported["init_acks"] != st.initAcks.Load() || exported["cookies_accepted"] != st.accepted.Load() {
+		t.Errorf("InterfaceStats.SlowPath %v, want init_acks %d, cookies_accepted %d", is.SlowPath, st.initAcks.Load(), st.accepted.Load())
+	}
 	// The client's passive side is empty: its handshakes were active opens,
 	// handled by their engines.
 	if cs := &cli.ir.slow.stats; cs.initAcks.Load() != 0 || cs.accepted.Load() != 0 {

@@ -67,6 +67,9 @@ type InterfaceStats struct {
 	Drops                        []Count // by reason (design.md 7 names)
 	Program                      []Count // the XDP program's counters, by verdict
 	Queues                       []QueueStats
+	// SlowPath counts the handshake work of the slow path (design.md 3)
+	// and of the hand-overs to the pollers, by event.
+	SlowPath []Count
 }
 
 // portStats is one poller's share of an endpoint's stats, all of it
@@ -269,6 +272,7 @@ func (e *Endpoint) InterfaceStats() (InterfaceStats, error) {
 			s.Program = append(s.Program, Count{bpf.Reason(i).String(), n})
 		}
 	}
+	s.SlowPath = e.ir.slow.stats.counts()
 	for _, sk := range rt.Sockets() {
 		st, err := sk.Statistics()
 		if err != nil {

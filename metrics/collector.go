@@ -61,11 +61,12 @@ var (
 	dDrops    = desc("sctp_packet_drops_total", "Received packets dropped, by reason.", "iface", "reason")
 	dRing     = desc("sctp_xdp_ring_events_total", "AF_XDP socket counters (XDP_STATISTICS).", "iface", "queue", "event")
 	dProg     = desc("sctp_xdp_program_packets_total", "Frames seen by the XDP program, by verdict.", "iface", "verdict")
+	dSlow     = desc("sctp_slow_path_events_total", "Handshake work of the slow path (INIT ACKs, cookies, hand-overs), by event.", "iface", "event")
 	dErr      = desc("sctp_metrics_scrape_errors_total", "Sources that failed to answer this scrape.", "port")
 )
 
 var allDescs = []*prometheus.Desc{dRtx, dGap, dMaxRTO, dOutSeq, dSackOut, dSackIn, dCtrlOut, dCtrlIn,
-	dDataOut, dDataIn, dDup, dAssocs, dOpened, dFailures, dPktIn, dPktOut, dDrops, dRing, dProg}
+	dDataOut, dDataIn, dDup, dAssocs, dOpened, dFailures, dPktIn, dPktOut, dDrops, dRing, dProg, dSlow}
 
 // Describe sends every descriptor.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
@@ -122,6 +123,9 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		}
 		for _, p := range is.Program {
 			counter(ch, dProg, p.Value, iface, p.Name)
+		}
+		for _, e := range is.SlowPath {
+			counter(ch, dSlow, e.Value, iface, e.Name)
 		}
 	}
 }

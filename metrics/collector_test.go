@@ -44,8 +44,9 @@ func newFake(port uint16) *fake {
 			{ID: 3, Peer: netip.MustParseAddr("2001:2::3"), Stats: sctpxdp.Stats{DataSentUnordered: 5}},
 		},
 		is: sctpxdp.InterfaceStats{Interface: "veth0", PacketsReceived: 1200, PacketsSent: 1300,
-			Drops:   []sctpxdp.Count{{Name: "checksum", Value: 2}, {Name: "no_buffer"}},
-			Program: []sctpxdp.Count{{Name: "steered", Value: 1200}, {Name: "not_sctp", Value: 8}},
+			Drops:    []sctpxdp.Count{{Name: "checksum", Value: 2}, {Name: "no_buffer"}},
+			Program:  []sctpxdp.Count{{Name: "steered", Value: 1200}, {Name: "not_sctp", Value: 8}},
+			SlowPath: []sctpxdp.Count{{Name: "init_acks", Value: 40}, {Name: "cookies_accepted", Value: 39}},
 			Queues: []sctpxdp.QueueStats{{Queue: 1, Events: []sctpxdp.Count{{Name: "rx_dropped", Value: 6},
 				{Name: "rx_ring_full", Value: 5}}}}},
 	}
@@ -99,11 +100,15 @@ sctp_xdp_ring_events_total{event="rx_ring_full",iface="veth0",queue="1"} 5
 # TYPE sctp_xdp_program_packets_total counter
 sctp_xdp_program_packets_total{iface="veth0",verdict="not_sctp"} 8
 sctp_xdp_program_packets_total{iface="veth0",verdict="steered"} 1200
+# HELP sctp_slow_path_events_total Handshake work of the slow path (INIT ACKs, cookies, hand-overs), by event.
+# TYPE sctp_slow_path_events_total counter
+sctp_slow_path_events_total{event="cookies_accepted",iface="veth0"} 39
+sctp_slow_path_events_total{event="init_acks",iface="veth0"} 40
 `
 	names := []string{"sctp_data_chunks_sent_total", "sctp_data_chunks_received_total", "sctp_max_rto_seconds",
 		"sctp_rtx_chunks_total", "sctp_associations", "sctp_associations_opened_total",
 		"sctp_association_failures_total", "sctp_packets_received_total", "sctp_packet_drops_total",
-		"sctp_xdp_ring_events_total", "sctp_xdp_program_packets_total"}
+		"sctp_xdp_ring_events_total", "sctp_xdp_program_packets_total", "sctp_slow_path_events_total"}
 	if err := testutil.CollectAndCompare(c, strings.NewReader(want), names...); err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +126,8 @@ func TestEveryDesignName(t *testing.T) {
 		"sctp_data_chunks_received_total", "sctp_dup_chunks_received_total", "sctp_associations",
 		"sctp_associations_opened_total", "sctp_association_failures_total", "sctp_packets_received_total",
 		"sctp_packets_sent_total", "sctp_packet_drops_total", "sctp_xdp_ring_events_total",
-		"sctp_xdp_program_packets_total"}
+		"sctp_xdp_program_packets_total",
+		"sctp_slow_path_events_total"} // beyond design.md 7: the slow path's work
 	reg := prometheus.NewPedanticRegistry()
 	reg.MustRegister(NewCollector(Options{PerAssoc: 2}, newFake(5001)))
 	mfs, err := reg.Gather()
