@@ -157,20 +157,7 @@ func TestShutdownWithDataInFlight(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer ep.Close()
-		type result struct {
-			count int
-			err   error
-		}
-		res := make(chan result, 1)
-		go func() {
-			a, err := ep.Accept(ctx)
-			if err != nil {
-				res <- result{err: err}
-				return
-			}
-			count, err := readChecked(ctx, a, newChecker(n), 0)
-			res <- result{count, err}
-		}()
+		res := acceptChecked(ctx, ep, n)
 		start := time.Now()
 		a, err := sctpxdp.Dial(ctx, cfg(cliLink, 0), netip.AddrPortFrom(srvLink.IPv4, 5101))
 		if err != nil {
@@ -327,20 +314,7 @@ func TestFaultsOursToOurs(t *testing.T) {
 	}
 	defer ep.Close()
 	const n = 2000
-	type result struct {
-		count int
-		err   error
-	}
-	res := make(chan result, 1)
-	go func() {
-		a, err := ep.Accept(ctx)
-		if err != nil {
-			res <- result{err: err}
-			return
-		}
-		count, err := readChecked(ctx, a, newChecker(n), 0)
-		res <- result{count, err}
-	}()
+	res := acceptChecked(ctx, ep, n)
 	start := time.Now()
 	a, err := sctpxdp.Dial(ctx, sctpxdp.Config{Interface: path.A.Name, NetNS: path.A.NS.Path(), Assoc: fastRTO},
 		netip.AddrPortFrom(path.B.IPv4, 5120))
@@ -384,4 +358,27 @@ func TestFaultsOursToOurs(t *testing.T) {
 	// duplicates repeat TSNs), a clean shutdown, no ABORT.
 	checkCapture(t, pcap, captureExpect{Messages: n, Shutdowns: 1, Relayed: true})
 	logCase(t, "faults-ours-ours", got.count, elapsed, int(st.RtxChunks), 0)
+}
+
+// checkedRead is what acceptChecked's reader got: messages that passed the
+// checker, then the error that ended the association.
+type checkedRead struct {
+	count int
+	err   error
+}
+
+// acceptChecked accepts one association on ep and reads n checked messages
+// from it in the background (readChecked), reporting on the channel.
+func acceptChecked(ctx context.Context, ep *sctpxdp.Endpoint, n int) <-chan checkedRead {
+	res := make(chan checkedRead, 1)
+	go func() {
+		a, err := ep.Accept(ctx)
+		if err != nil {
+			res <- checkedRead{err: err}
+			return
+		}
+		count, err := readChecked(ctx, a, newChecker(n), 0)
+		res <- checkedRead{count, err}
+	}()
+	return res
 }
