@@ -24,16 +24,9 @@ func (h *sendEcho) HandlePacket(c *Ctx, p *Packet) {
 	if ch.Type() != wire.ChunkData {
 		return
 	}
-	d := wire.DataChunk(ch)
-	b := c.NewPacket()
-	if b == nil {
-		return
+	if b := echoPacket(c, p, wire.DataChunk(ch)); b != nil {
+		c.Send(b, p.Frame.Destination, p.Frame.Source, 0) // may be pending: the peer retries
 	}
-	var w wire.Builder
-	w.Start(b, p.SCTP.DstPort(), p.SCTP.SrcPort(), p.SCTP.VerificationTag())
-	w.Data(wire.FlagBeginning|wire.FlagEnd, d.TSN(), d.StreamID(), d.SSN(), d.PPID(), d.Payload())
-	b, _ = w.Finish()
-	c.Send(b, p.Frame.Destination, p.Frame.Source, 0) // may be pending: the peer retries
 }
 
 // peerSocket is a raw SCTP socket in the peer's namespace.

@@ -86,17 +86,26 @@ func (h *payloadEcho) HandlePacket(c *Ctx, p *Packet) {
 		if ch.Type() != wire.ChunkData {
 			continue
 		}
-		d := wire.DataChunk(ch)
-		b := c.NewPacket()
+		b := echoPacket(c, p, wire.DataChunk(ch))
 		if b == nil {
 			return
 		}
-		var w wire.Builder
-		w.Start(b, p.SCTP.DstPort(), p.SCTP.SrcPort(), p.SCTP.VerificationTag())
-		w.Data(wire.FlagBeginning|wire.FlagEnd, d.TSN(), d.StreamID(), d.SSN(), d.PPID(), d.Payload())
-		b, _ = w.Finish()
 		c.Reply(p, b)
 	}
+}
+
+// echoPacket builds, in a new TX packet, the packet that returns d to p's
+// sender (ports swapped, p's tag kept); nil when no frame is free.
+func echoPacket(c *Ctx, p *Packet, d wire.DataChunk) []byte {
+	b := c.NewPacket()
+	if b == nil {
+		return nil
+	}
+	var w wire.Builder
+	w.Start(b, p.SCTP.DstPort(), p.SCTP.SrcPort(), p.SCTP.VerificationTag())
+	w.Data(wire.FlagBeginning|wire.FlagEnd, d.TSN(), d.StreamID(), d.SSN(), d.PPID(), d.Payload())
+	b, _ = w.Finish()
+	return b
 }
 func (h *payloadEcho) HandleICMP(c *Ctx, m *ICMP)    {}
 func (h *payloadEcho) HandleControl(c *Ctx, msg any) {}
