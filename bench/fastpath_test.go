@@ -50,13 +50,13 @@ func newPollerBench(b *testing.B) *pollerBench {
 func (pb *pollerBench) loop() rxLoop {
 	return func(want int, stop *atomic.Bool) (int, time.Duration) {
 		pb.h.n = 0
-		start := threadCPU()
+		start := ThreadCPU()
 		for pb.h.n < want && !stop.Load() {
 			if pb.poller.Poll() == 0 {
 				pb.s.Poll(5)
 			}
 		}
-		return pb.h.n, threadCPU() - start
+		return pb.h.n, ThreadCPU() - start
 	}
 }
 
@@ -112,11 +112,11 @@ func BenchmarkPollerDrainCPU(b *testing.B) {
 	rawDrain := func() (int, time.Duration) { return drainRaw(pb.rxBench, descs, n) }
 	pollerDrain := func() (int, time.Duration) {
 		pb.h.n = 0
-		start := threadCPU()
+		start := ThreadCPU()
 		for spins := 0; pb.h.n < n && spins < 1_000_000; spins++ {
 			pb.poller.Poll()
 		}
-		return pb.h.n, threadCPU() - start
+		return pb.h.n, ThreadCPU() - start
 	}
 	drain := func(loop func() (int, time.Duration)) float64 {
 		pb.snd0.send(b, n, 0, func(i int, f []byte) int { return copy(f, pb.frame) })

@@ -1,11 +1,7 @@
 package bench
 
 import (
-	"encoding/binary"
 	"fmt"
-	"hash/crc32"
-	"net"
-	"net/netip"
 	"runtime"
 	"slices"
 	"sync/atomic"
@@ -13,7 +9,6 @@ import (
 	"time"
 
 	asavie "github.com/asavie/xdp"
-	"golang.org/x/sys/unix"
 
 	"github.com/sctp-xdp/sctp-xdp/bpf"
 	"github.com/sctp-xdp/sctp-xdp/internal/testbed"
@@ -50,39 +45,6 @@ func newXDPSetup(tb testing.TB, queues int) *xdpSetup {
 		tb.Fatal(err)
 	}
 	return &xdpSetup{ours: ours, peer: peer, prog: prog}
-}
-
-// xdpFrame is Ethernet + IPv4 + SCTP with one DATA chunk, checksums set
-// (RFC 791; RFC 9260 sections 3.1, 3.3.1 and appendix A).
-func xdpFrame(srcMAC, dstMAC net.HardwareAddr, src, dst netip.Addr, tsn uint32, payload []byte) []byte {
-	b := append(append([]byte{}, dstMAC...), srcMAC...)
-	b = binary.BigEndian.AppendUint16(b, 0x0800)
-	chunk := 16 + len(payload)
-	sctpLen := 12 + (chunk+3)&^3
-	b = append(b, 0x45, 0)
-	b = binary.BigEndian.AppendUint16(b, uint16(20+sctpLen))
-	b = append(b, 0, 0, 0x40, 0, 64, 132, 0, 0)
-	b = append(b, src.AsSlice()...)
-	b = append(b, dst.AsSlice()...)
-	var sum uint32
-	for i := 14; i < 34; i += 2 {
-		sum += uint32(binary.BigEndian.Uint16(b[i:]))
-	}
-	sum = sum>>16 + sum&0xffff
-	sum += sum >> 16
-	binary.BigEndian.PutUint16(b[24:], ^uint16(sum))
-	b = binary.BigEndian.AppendUint16(b, 40000)
-	b = binary.BigEndian.AppendUint16(b, xdpPort)
-	b = append(b, 0, 0, 0, 1, 0, 0, 0, 0, 0, 3)
-	b = binary.BigEndian.AppendUint16(b, uint16(chunk))
-	b = binary.BigEndian.AppendUint32(b, tsn)
-	b = append(b, make([]byte, 8)...)
-	b = append(b, payload...)
-	for len(b)-34 < sctpLen {
-		b = append(b, 0)
-	}
-	binary.LittleEndian.PutUint32(b[42:], crc32.Checksum(b[34:], crc32.MakeTable(crc32.Castagnoli)))
-	return b
 }
 
 // asavieSender is an asavie/xdp socket in the peer's namespace bound to one
@@ -166,7 +128,7 @@ func TestTwoQueuesAsavieSenders(t *testing.T) {
 	}
 	for q := 0; q < 2; q++ {
 		newAsavieSender(t, e.peer, q).send(t, perQueue, 0, func(i int, b []byte) int {
-			return copy(b, xdpFrame(e.peer.MAC, e.ours.MAC, e.peer.IPv4, e.ours.IPv4, uint32(i), []byte(fmt.Sprintf("queue %d", q))))
+			return copy(b, SCTPFrame(e.peer.MAC, e.ours.MAC, e.peer.IPv4, e.ours.IPv4, xdpPort, uint32(i), []byte(fmt.Sprintf("queue %d", q))))
 		})
 	}
 	descs := make([]xdp.Desc, 64)
@@ -199,12 +161,6 @@ type rxResult struct {
 	mallocs   uint64        // whole process, during the phase
 }
 
-func threadCPU() time.Duration {
-	var ts unix.Timespec
-	unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts)
-	return time.Duration(ts.Nano())
-}
-
 //go:noinline
 func handOurs(d []xdp.Desc) {}
 
@@ -222,7 +178,7 @@ func oursLoop(s *xdp.Socket) rxLoop {
 	return func(want int, stop *atomic.Bool) (int, time.Duration) {
 		descs := make([]xdp.Desc, 64)
 		got := 0
-		start := threadCPU()
+		start := ThreadCPU()
 		for got < want && !stop.Load() {
 			n := s.Receive(descs)
 			if n == 0 {
@@ -234,7 +190,7 @@ func oursLoop(s *xdp.Socket) rxLoop {
 			s.Refill(descs[:n])
 			got += n
 		}
-		return got, threadCPU() - start
+		return got, ThreadCPU() - start
 	}
 }
 
@@ -243,7 +199,7 @@ func oursLoop(s *xdp.Socket) rxLoop {
 func asavieLoop(s *asavie.Socket) rxLoop {
 	return func(want int, stop *atomic.Bool) (int, time.Duration) {
 		got := 0
-		start := threadCPU()
+		start := ThreadCPU()
 		for got < want && !stop.Load() {
 			n := s.NumReceived()
 			if n == 0 {
@@ -256,7 +212,7 @@ func asavieLoop(s *asavie.Socket) rxLoop {
 			s.Fill(descs)
 			got += len(descs)
 		}
-		return got, threadCPU() - start
+		return got, ThreadCPU() - start
 	}
 }
 
@@ -300,7 +256,7 @@ func newRXBench(tb testing.TB) *rxBench {
 	// the receivers are created once, because asavie's Close leaves its
 	// rings mapped and so the queue claimed until the process exits.
 	e := newXDPSetup(tb, 2)
-	frame := xdpFrame(e.peer.MAC, e.ours.MAC, e.peer.IPv4, e.ours.IPv4, 1, make([]byte, 64))
+	frame := SCTPFrame(e.peer.MAC, e.ours.MAC, e.peer.IPv4, e.ours.IPv4, xdpPort, 1, make([]byte, 64))
 	// Rings of 8192 entries absorb 40 ms of scheduling delay at 200 000/s
 	// on this shared machine.
 	const ringSize = 8192
@@ -429,14 +385,14 @@ func BenchmarkXDPDrainCPU(b *testing.B) {
 	oursDrain := func() (int, time.Duration) { return drainRaw(r, ourDescs, n) }
 	asavieDrain := func() (int, time.Duration) {
 		got := 0
-		start := threadCPU()
+		start := ThreadCPU()
 		for spins := 0; got < n && spins < 1_000_000; spins++ {
 			descs := r.xs.Receive(min(r.xs.NumReceived(), 64))
 			handAsavie(descs)
 			r.xs.Fill(descs)
 			got += len(descs)
 		}
-		return got, threadCPU() - start
+		return got, ThreadCPU() - start
 	}
 	for round := 0; round < rounds; round++ {
 		var ms0, ms1 runtime.MemStats
@@ -458,14 +414,14 @@ func BenchmarkXDPDrainCPU(b *testing.B) {
 // no-op, Refill, until n packets or a million empty spins.
 func drainRaw(r *rxBench, descs []xdp.Desc, n int) (int, time.Duration) {
 	got := 0
-	start := threadCPU()
+	start := ThreadCPU()
 	for spins := 0; got < n && spins < 1_000_000; spins++ {
 		k := r.s.Receive(descs)
 		handOurs(descs[:k])
 		r.s.Refill(descs[:k])
 		got += k
 	}
-	return got, threadCPU() - start
+	return got, ThreadCPU() - start
 }
 
 func median(v []float64) float64 {

@@ -1,18 +1,14 @@
 package main
 
 import (
-	"encoding/binary"
 	"fmt"
-	"hash/crc32"
-	"net"
-	"net/netip"
 	"runtime"
 	"sync/atomic"
 	"time"
 
 	asavie "github.com/asavie/xdp"
-	"golang.org/x/sys/unix"
 
+	"github.com/sctp-xdp/sctp-xdp/bench"
 	"github.com/sctp-xdp/sctp-xdp/bpf"
 	"github.com/sctp-xdp/sctp-xdp/internal/testbed"
 	"github.com/sctp-xdp/sctp-xdp/xdp"
@@ -74,7 +70,7 @@ func runAFXDP(srv, cli *testbed.Link, cfg Config) []Row {
 		if size > maxPayload {
 			payload, frames = maxPayload, (size+maxPayload-1)/maxPayload
 		}
-		frame := sctpFrame(cli.MAC, srv.MAC, cli.IPv4, srv.IPv4, make([]byte, payload))
+		frame := bench.SCTPFrame(cli.MAC, srv.MAC, cli.IPv4, srv.IPv4, ceilingPort, 1, make([]byte, payload))
 		n, secs, cpu := ceiling(s, tx, frame, cfg.Duration)
 		if n == 0 {
 			return fail(fmt.Errorf("no frame received"))
@@ -102,7 +98,7 @@ func ceiling(s *xdp.Socket, tx *asavie.Socket, frame []byte, d time.Duration) (u
 		descs := make([]xdp.Desc, 64)
 		var r res
 		var last time.Time
-		cpu0 := threadCPU()
+		cpu0 := bench.ThreadCPU()
 		for !stop.Load() {
 			k := s.Receive(descs)
 			if k == 0 {
@@ -116,7 +112,7 @@ func ceiling(s *xdp.Socket, tx *asavie.Socket, frame []byte, d time.Duration) (u
 			last = time.Now()
 			s.Refill(descs[:k])
 		}
-		r.cpu = threadCPU() - cpu0
+		r.cpu = bench.ThreadCPU() - cpu0
 		if r.n > 0 {
 			r.secs = last.Sub(r.first).Seconds()
 		}
@@ -146,44 +142,4 @@ func ceiling(s *xdp.Socket, tx *asavie.Socket, frame []byte, d time.Duration) (u
 		}
 	}
 	return r.n, r.secs, r.cpu
-}
-
-func threadCPU() time.Duration {
-	var ts unix.Timespec
-	unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts)
-	return time.Duration(ts.Nano())
-}
-
-// sctpFrame is Ethernet, IPv4 (DF) and SCTP with one DATA chunk carrying
-// payload, checksums set (RFC 791; RFC 9260 3.1, 3.3.1 and appendix A).
-func sctpFrame(srcMAC, dstMAC net.HardwareAddr, src, dst netip.Addr, payload []byte) []byte {
-	chunk := 16 + len(payload)
-	sctpLen := 12 + (chunk+3)&^3
-	b := append(append(make([]byte, 0, 14+20+sctpLen), dstMAC...), srcMAC...)
-	b = binary.BigEndian.AppendUint16(b, 0x0800)
-	b = append(b, 0x45, 0)
-	b = binary.BigEndian.AppendUint16(b, uint16(20+sctpLen))
-	b = append(b, 0, 0, 0x40, 0, 64, 132, 0, 0)
-	b = append(b, src.AsSlice()...)
-	b = append(b, dst.AsSlice()...)
-	var sum uint32
-	for i := 14; i < 34; i += 2 {
-		sum += uint32(binary.BigEndian.Uint16(b[i:]))
-	}
-	for sum > 0xffff {
-		sum = sum>>16 + sum&0xffff
-	}
-	binary.BigEndian.PutUint16(b[24:], ^uint16(sum))
-	b = binary.BigEndian.AppendUint16(b, 40000)
-	b = binary.BigEndian.AppendUint16(b, ceilingPort)
-	b = append(b, 0, 0, 0, 1, 0, 0, 0, 0) // verification tag, checksum
-	b = append(b, 0, 3)                   // DATA, flags B|E
-	b = binary.BigEndian.AppendUint16(b, uint16(chunk))
-	b = append(b, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0) // TSN, stream, SSN, PPID
-	b = append(b, payload...)
-	for len(b)-34 < sctpLen {
-		b = append(b, 0)
-	}
-	binary.LittleEndian.PutUint32(b[42:], crc32.Checksum(b[34:], crc32.MakeTable(crc32.Castagnoli)))
-	return b
 }
