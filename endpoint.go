@@ -5,12 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"os"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/sctp-xdp/sctp-xdp/internal/caps"
 )
 
 // Endpoint is a local SCTP port on an interface, one-to-one style: Accept
@@ -57,7 +56,7 @@ func openBacklog(cfg Config, backlog int) (*Endpoint, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	if cfg.Port != 0 && cfg.Port < 1024 && !hasCap(capNetBindService) {
+	if cfg.Port != 0 && cfg.Port < 1024 && !caps.Has(caps.NetBindService) {
 		return nil, fmt.Errorf("%w: port %d needs CAP_NET_BIND_SERVICE", ErrPermission, cfg.Port)
 	}
 	ir, port, err := acquireRuntime(&cfg, cfg.Port)
@@ -276,21 +275,4 @@ func (e *Endpoint) closeRuntime() error {
 	errs = append(errs, e.ir.release(e.port))
 	close(e.stopped) // no poller answers for this endpoint any more
 	return errors.Join(errs...)
-}
-
-const capNetBindService = 10
-
-// hasCap reports whether the process has capability c in its effective set.
-func hasCap(c uint) bool {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return false
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "CapEff:"); ok {
-			eff, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
-			return err == nil && eff&(1<<c) != 0
-		}
-	}
-	return false
 }

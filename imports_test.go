@@ -36,10 +36,11 @@ var allowedImports = map[string][]string{
 	"assoc":                      {"wire", "crc32c"},
 	"assoc/sim":                  {"assoc", "wire"},
 	"fastpath":                   {"wire", "crc32c", "assoc", "xdp", "bpf", xsys}, // x/sys: CPU pinning
-	"":                           {"crc32c", "wire", "bpf", "xdp", "assoc", "fastpath", xsys},
+	"":                           {"crc32c", "wire", "bpf", "xdp", "assoc", "fastpath", "internal/caps", xsys},
 	"metrics":                    {"", promhttp},
-	"cmd/sctp-xdp":               {"", "metrics", "internal/testbed"},
-	"internal/testbed":           {xsys, netlink, netns, asavie, "internal/relay", gopacket},
+	"cmd/sctp-xdp":               {"", "metrics", "internal/testbed", "internal/caps", "bpf", xsys}, // bpf: InNetNS
+	"internal/testbed":           {xsys, netlink, netns, asavie, "internal/relay", "internal/caps", gopacket},
+	"internal/caps":              {xsys},
 	"internal/relay":             {xsys, "wire", gopacket},
 	"internal/citool/testreport": {},
 	"bench":                      {"*"},

@@ -6,13 +6,14 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"runtime"
 	"slices"
-	"strconv"
 	"strings"
-	"syscall"
+
+	"golang.org/x/sys/unix"
 
 	sctpxdp "github.com/sctp-xdp/sctp-xdp"
+	"github.com/sctp-xdp/sctp-xdp/bpf"
+	"github.com/sctp-xdp/sctp-xdp/internal/caps"
 )
 
 // maxXDPMTU is the largest MTU native XDP takes on veth (ERANGE above;
@@ -61,31 +62,29 @@ var neededCaps = []struct {
 	name string
 	why  string
 }{
-	{12, "CAP_NET_ADMIN", "attach XDP, netlink"},
-	{13, "CAP_NET_RAW", "AF_XDP sockets"},
-	{39, "CAP_BPF", "load the XDP program and its maps"},
-	{38, "CAP_PERFMON", "the verifier's pointer arithmetic"},
-	{14, "CAP_IPC_LOCK", "lock the UMEM (or raise the memlock limit)"},
+	{caps.NetAdmin, "CAP_NET_ADMIN", "attach XDP, netlink"},
+	{caps.NetRaw, "CAP_NET_RAW", "AF_XDP sockets"},
+	{caps.BPF, "CAP_BPF", "load the XDP program and its maps"},
+	{caps.Perfmon, "CAP_PERFMON", "the verifier's pointer arithmetic"},
+	{caps.IPCLock, "CAP_IPC_LOCK", "lock the UMEM (or raise the memlock limit)"},
 }
-
-const capSysAdmin = 21 // setns(2) into another namespace (--netns)
 
 // checkCaps reports the capabilities missing from the effective set, and
 // what to do. CAP_IPC_LOCK may be replaced by an unlimited memlock limit;
 // CAP_SYS_ADMIN is needed only to enter another namespace.
 func checkCaps(otherNetns bool) error {
-	eff, err := effectiveCaps()
+	eff, err := caps.Effective()
 	if err != nil {
 		return fmt.Errorf("reading capabilities: %w", err)
 	}
 	var missing []string
 	for _, c := range neededCaps {
-		if eff&(1<<c.bit) != 0 || (c.bit == 14 && memlockUnlimited()) {
+		if eff&(1<<c.bit) != 0 || (c.bit == caps.IPCLock && memlockUnlimited()) {
 			continue
 		}
 		missing = append(missing, fmt.Sprintf("%s (%s)", c.name, c.why))
 	}
-	if otherNetns && eff&(1<<capSysAdmin) == 0 {
+	if otherNetns && eff&(1<<caps.SysAdmin) == 0 {
 		missing = append(missing, "CAP_SYS_ADMIN (setns into --netns)")
 	}
 	if len(missing) == 0 {
@@ -96,25 +95,10 @@ func checkCaps(otherNetns bool) error {
 		sctpxdp.ErrPermission, strings.Join(missing, ", "))
 }
 
-func effectiveCaps() (uint64, error) {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0, err
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "CapEff:"); ok {
-			return strconv.ParseUint(strings.TrimSpace(v), 16, 64)
-		}
-	}
-	return 0, errors.New("no CapEff in /proc/self/status")
-}
-
 func memlockUnlimited() bool {
-	var r syscall.Rlimit
-	return syscall.Getrlimit(rlimitMemlock, &r) == nil && r.Cur == ^uint64(0)
+	var r unix.Rlimit
+	return unix.Getrlimit(unix.RLIMIT_MEMLOCK, &r) == nil && r.Cur == unix.RLIM_INFINITY
 }
-
-const rlimitMemlock = 8 // RLIMIT_MEMLOCK, which package syscall does not name
 
 // explain adds to an error of Listen or Dial what to do about it.
 func explain(err error, iface string, port uint) error {
@@ -132,32 +116,16 @@ func explain(err error, iface string, port uint) error {
 	return err
 }
 
-// inNetns runs fn on an OS thread inside the network namespace ns (an
-// `ip netns` name or a path; "" for the current one). The thread is never
-// handed back: it ends with the goroutine, so no other code runs in ns.
+// inNetns runs fn inside the network namespace ns (an `ip netns` name or
+// a path; "" for the current one), on a thread that never runs anything
+// else (bpf.InNetNS).
 func inNetns(ns string, fn func() error) error {
-	if ns == "" {
-		return fn()
-	}
-	path := ns
-	if !strings.Contains(ns, "/") {
-		path = "/run/netns/" + ns
-	}
-	f, err := os.Open(path)
-	if err != nil {
+	var fnErr error
+	err := bpf.InNetNS(ns, func() error { fnErr = fn(); return fnErr })
+	if err != nil && err != fnErr {
 		return fmt.Errorf("--netns %s: %w (`ip netns list` names the namespaces)", ns, err)
 	}
-	defer f.Close()
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		if _, _, e := syscall.RawSyscall(sysSetns, f.Fd(), syscall.CLONE_NEWNET, 0); e != 0 {
-			errc <- fmt.Errorf("--netns %s: setns: %w", ns, e)
-			return
-		}
-		errc <- fn()
-	}()
-	return <-errc
+	return err
 }
 
 func nsName(ns string) string {

@@ -1,17 +1,16 @@
 package testbed
 
 import (
-	"bufio"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/sctp-xdp/sctp-xdp/internal/caps"
 )
 
 // EnvRequirePriv names the variable that turns a skipped privileged test
@@ -39,21 +38,13 @@ func isFuzzWorker() bool {
 	return false
 }
 
-// Linux capability numbers (linux/capability.h).
-const (
-	capNetAdmin = 12
-	capNetRaw   = 13
-	capIPCLock  = 14
-	capSysAdmin = 21
-	capBPF      = 39
-)
-
+// What the test bed needs, by name (numbers from package caps).
 var capNames = map[int]string{
-	capNetAdmin: "CAP_NET_ADMIN",
-	capNetRaw:   "CAP_NET_RAW",
-	capIPCLock:  "CAP_IPC_LOCK",
-	capSysAdmin: "CAP_SYS_ADMIN (setns)",
-	capBPF:      "CAP_BPF",
+	caps.NetAdmin: "CAP_NET_ADMIN",
+	caps.NetRaw:   "CAP_NET_RAW",
+	caps.IPCLock:  "CAP_IPC_LOCK",
+	caps.SysAdmin: "CAP_SYS_ADMIN (setns)",
+	caps.BPF:      "CAP_BPF",
 }
 
 // RequirePriv makes t a privileged test: it checks what the test bed needs,
@@ -106,12 +97,12 @@ func Check() error {
 // CheckHost reports why namespaces, veth pairs and AF_XDP cannot be used
 // here (capabilities, ip(8), the kernel), or nil: what the demo needs.
 func CheckHost() error {
-	eff, err := effectiveCaps()
+	eff, err := caps.Effective()
 	if err != nil {
 		return err
 	}
 	var missing []string
-	for _, c := range []int{capNetAdmin, capNetRaw, capIPCLock, capSysAdmin, capBPF} {
+	for _, c := range []int{caps.NetAdmin, caps.NetRaw, caps.IPCLock, caps.SysAdmin, caps.BPF} {
 		if eff&(1<<c) == 0 {
 			missing = append(missing, capNames[c])
 		}
@@ -131,21 +122,6 @@ func CheckHost() error {
 		return fmt.Errorf("network namespaces unavailable: %w", err)
 	}
 	return nil
-}
-
-func effectiveCaps() (uint64, error) {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		if v, ok := strings.CutPrefix(s.Text(), "CapEff:"); ok {
-			return strconv.ParseUint(strings.TrimSpace(v), 16, 64)
-		}
-	}
-	return 0, errors.New("no CapEff in /proc/self/status")
 }
 
 // The flock is per open file, so a process takes it once and counts its
