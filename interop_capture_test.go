@@ -2,6 +2,7 @@ package sctpxdp_test
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -74,6 +75,23 @@ func checkCapture(t *testing.T, pcap string, want captureExpect) captureSummary 
 	// 0 none, 1 SHUTDOWN seen, 2 SHUTDOWN ACK seen after it, 3 SHUTDOWN
 	// COMPLETE seen after that.
 	shutdownStep := 0
+	// firstBad is the frame number of the first unexpected packet: the
+	// frames around it are printed when the check fails.
+	firstBad := 0
+	bad := func(frame string) {
+		if n, err := strconv.Atoi(frame); err == nil && firstBad == 0 {
+			firstBad = n
+		}
+	}
+	defer func() {
+		if t.Failed() {
+			from := max(firstBad-12, 1)
+			if firstBad == 0 {
+				from = max(len(pkts)-12, 1)
+			}
+			t.Logf("capture, frames %d-%d:\n%s", from, from+16, testbed.Summary(pcap, from, from+16))
+		}
+	}()
 	for _, p := range pkts {
 		if p.Get("icmp.type") != "" || p.Get("icmpv6.type") != "" {
 			continue
@@ -120,6 +138,7 @@ func checkCapture(t *testing.T, pcap string, want captureExpect) captureSummary 
 				s.AbortFrom = src
 				if want.Aborts != anyAborts && s.Aborts > want.Aborts {
 					t.Errorf("capture, packet %s from %s: unexpected ABORT", p.Get("frame.number"), src)
+					bad(p.Get("frame.number"))
 				}
 			case chunkShutdown:
 				if shutdownStep != 1 && shutdownStep != 2 {
@@ -140,6 +159,7 @@ func checkCapture(t *testing.T, pcap string, want captureExpect) captureSummary 
 					// 9260 8.4 item 5), or the relay duplicated it.
 				default:
 					t.Errorf("capture, packet %s: SHUTDOWN COMPLETE without SHUTDOWN and SHUTDOWN ACK before it", p.Get("frame.number"))
+					bad(p.Get("frame.number"))
 				}
 			}
 		}

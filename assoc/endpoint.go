@@ -266,17 +266,21 @@ func (e *Endpoint) reap() {
 	}
 }
 
-// NextPacket appends the next packet to send to buf: stateless replies
-// first, then the associations' output in turn.
+// NextPacket appends the next packet to send to buf: the associations'
+// output in turn, then the stateless replies. That order keeps cause before
+// effect when a batch ends an association and then brings a late packet of
+// it: its SHUTDOWN COMPLETE (or ABORT) leaves before the out-of-the-blue
+// answer to the late packet, which the peer then discards (RFC 9260 8.4
+// item 2) instead of taking it as its association's ABORT.
 func (e *Endpoint) NextPacket(now int64, buf []byte) ([]byte, netip.Addr, bool) {
-	if p, d, ok := e.out.next(buf, e.cfg.PMTU-40); ok {
-		return p, d, true
-	}
 	for range e.assocs {
 		e.next = (e.next + 1) % len(e.assocs)
 		if p, d, ok := e.assocs[e.next].NextPacket(now, buf); ok {
 			return p, d, true
 		}
+	}
+	if p, d, ok := e.out.next(buf, e.cfg.PMTU-40); ok {
+		return p, d, true
 	}
 	e.reap()
 	return buf, netip.Addr{}, false

@@ -341,3 +341,49 @@ func TestShutdownAckSentDiscardsData(t *testing.T) {
 		t.Errorf("B: %d duplicates (was %d), state %v", b.Stats.DupChunksReceived, dups, b.State())
 	}
 }
+
+// A SACK the peer sent after its SHUTDOWN ACK (usrsctp sends one for data
+// that came with our SHUTDOWN) arrives in the same batch: the association
+// is closed when it is read, so it is out of the blue (RFC 9260 8.4 item
+// 8: ABORT with the T bit). That ABORT must leave after the SHUTDOWN
+// COMPLETE: before it, the peer, still in SHUTDOWN-ACK-SENT, takes it and
+// reports a reset instead of a clean close (seen against usrsctp's tsctp).
+func TestShutdownCompleteBeforeOOTBReply(t *testing.T) {
+	p, a, b := establishedPair(t, 33)
+	if err := a.Shutdown(0); err != nil {
+		t.Fatal(err)
+	}
+	for _, pkt := range take(p.a) { // SHUTDOWN to B
+		p.b.Receive(0, PacketInfo{Src: addrA, Dst: addrB, Size: len(pkt) + 20}, pkt)
+	}
+	fromB := take(p.b)
+	if got := descAll(fromB); !slices.Equal(got, []string{"SHUTDOWN ACK"}) {
+		t.Fatalf("B sent %v", got)
+	}
+	late := build(portB, portA, a.LocalTag(), func(w *wire.Builder) { w.Sack(a.fl.cumAck, 65536, nil, nil) })
+	for _, pkt := range [][]byte{fromB[0], late} { // one batch
+		p.a.Receive(0, PacketInfo{Src: addrB, Dst: addrA, Size: len(pkt) + 20}, pkt)
+	}
+	fromA := take(p.a)
+	if got := descAll(fromA); !slices.Equal(got, []string{"SHUTDOWN COMPLETE", "ABORT"}) {
+		t.Fatalf("A sent %v, want SHUTDOWN COMPLETE then the ABORT", got)
+	}
+	abort, _ := wire.ParseSCTP(fromA[1])
+	if c, _ := abort.FirstChunk(); c.Flags()&wire.FlagT == 0 || abort.VerificationTag() != a.LocalTag() {
+		t.Fatalf("ABORT flags %#x tag %#x, want the T bit and the SACK's tag %#x", c.Flags(), abort.VerificationTag(), a.LocalTag())
+	}
+	// B, in SHUTDOWN-ACK-SENT, closes on the SHUTDOWN COMPLETE; the ABORT
+	// then matches nothing and is discarded (8.4 item 2).
+	for _, pkt := range fromA {
+		p.b.Receive(0, PacketInfo{Src: addrA, Dst: addrB, Size: len(pkt) + 20}, pkt)
+	}
+	if b.State() != Closed {
+		t.Fatal(b.State())
+	}
+	if ev := p.events(p.b); !slices.Equal(ev, []EventType{EventShutdown, EventShutdownComp}) {
+		t.Fatalf("B's events %v, want SHUTDOWN then SHUTDOWN_COMP (no COMM_LOST)", ev)
+	}
+	if len(take(p.b)) != 0 {
+		t.Fatal("B answered the stray ABORT")
+	}
+}

@@ -128,6 +128,15 @@ func (n *NetNS) sysfsRxQueues(name string, ifindex int) (int, error) {
 		if err := unix.Mount("", "/", "", unix.MS_SLAVE|unix.MS_REC, ""); err != nil {
 			return fmt.Errorf("make mounts private: %w", err)
 		}
+		// Detach whatever sysfs is on /sys first, as `ip netns exec`
+		// does. Mounting straight over it failed with EBUSY about once
+		// in 40 runs (the kernel refuses a superblock on a mount point
+		// whose top mount is that same superblock: the copied mount
+		// namespace already had this namespace's sysfs there). EINVAL
+		// (not a mount point) is fine.
+		if err := unix.Unmount("/sys", unix.MNT_DETACH); err != nil && !errors.Is(err, unix.EINVAL) {
+			return fmt.Errorf("detach /sys: %w", err)
+		}
 		if err := unix.Mount("sysfs", "/sys", "sysfs", unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, ""); err != nil {
 			return fmt.Errorf("mount sysfs: %w", err)
 		}

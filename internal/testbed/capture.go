@@ -23,6 +23,10 @@ import (
 // ICMP and ICMPv6 checksums are always verified.
 var TsharkPrefs = []string{"-o", "sctp.checksum:CRC 32c", "-o", "ip.check_checksum:TRUE"}
 
+// EnvKeepCaptures names a directory where the captures of failed tests are
+// copied (they are removed with the test's temporary directory otherwise).
+const EnvKeepCaptures = "SCTPXDP_KEEP_CAPTURES"
+
 // Capture is tshark capturing on an interface; the interface must not have
 // XDP attached (tshark sees nothing there), so capture on the peer's end.
 type Capture struct {
@@ -44,6 +48,21 @@ func StartCapture(t testing.TB, n *Netns, iface, filter string) *Capture {
 		args = append(args, "-f", filter)
 	}
 	c := &Capture{proc: n.Start(t, "tshark", args...), path: path}
+	if keep := os.Getenv(EnvKeepCaptures); keep != "" {
+		// Registered before TempDir's removal runs (cleanups run last
+		// first), so the file is still there.
+		t.Cleanup(func() {
+			if !t.Failed() {
+				return
+			}
+			dst := filepath.Join(keep, strings.NewReplacer("/", "_", " ", "_").Replace(t.Name())+".pcapng")
+			if b, err := os.ReadFile(path); err == nil {
+				if err := os.WriteFile(dst, b, 0o644); err == nil {
+					t.Logf("testbed: capture kept in %s", dst)
+				}
+			}
+		})
+	}
 	// "Capturing on" comes before dumpcap captures; "Capture started" after.
 	if !c.proc.WaitOutput("Capture started", 20*time.Second) {
 		t.Fatalf("testbed: tshark did not start on %s in %s:\n%s", iface, n.Name(), c.proc.Output())
@@ -134,6 +153,19 @@ func Dissect(t testing.TB, pcap string, fields ...string) []Fields {
 		t.Fatalf("testbed: %v", err)
 	}
 	return pkts
+}
+
+// Summary returns tshark's one-line summaries of frames first to last of
+// pcap (1-based, inclusive), for a failure message.
+func Summary(pcap string, first, last int) string {
+	args := append([]string{"-r", pcap, "-n", "-Y", fmt.Sprintf("frame.number >= %d && frame.number <= %d", first, last)}, TsharkPrefs...)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "tshark", args...).CombinedOutput()
+	if err != nil {
+		return fmt.Sprintf("tshark -r %s: %v: %s", pcap, err, out)
+	}
+	return string(out)
 }
 
 func dissect(pcap string, fields []string) ([]Fields, error) {
