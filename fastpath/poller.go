@@ -86,6 +86,10 @@ type Poller struct {
 	txBatch   []Frame
 	txCur     [1]Frame
 	txPending bool
+	// txStarved: NewPacket found no free frame in the last Poll, so the
+	// handler left packets for a later Flush; the idle wait is cut short
+	// (txStarvedWait) for it, since no receive or timer may come to wake it.
+	txStarved bool
 	parked    parking // packets waiting for their next hop (park.go)
 	ipID      uint16
 	inBatch   []inMsg
@@ -194,6 +198,13 @@ func (p *Poller) Stats() PollerStats { return p.ctr.snapshot() }
 // its ring is full. Safe from any goroutine.
 func (p *Poller) Send(msg any) bool { return p.inbound.Push(inMsg{ctl: msg}) }
 
+// txStarvedWait bounds the idle wait of a poller whose handler ran out of
+// TX frames: transmitted frames come back as the link completes them
+// (Alloc reclaims them), which wakes nothing. A wait rather than a spin, so
+// a link that completes nothing (down) costs a wake-up per millisecond, not
+// a core.
+const txStarvedWait = time.Millisecond
+
 // run is the poller's goroutine.
 func (p *Poller) run(stop <-chan struct{}) error {
 	runtime.LockOSThread()
@@ -227,6 +238,9 @@ func (p *Poller) run(stop <-chan struct{}) error {
 		if d, ok := p.wheel.NextDeadline(); ok {
 			timeout = max(time.Duration(d-p.clock()), 0)
 		}
+		if p.txStarved && (timeout < 0 || timeout > txStarvedWait) {
+			timeout = txStarvedWait
+		}
 		if timeout != 0 {
 			if err := p.link.Wait(timeout); err != nil {
 				// A failing wait must not turn the idle loop into a spin.
@@ -245,6 +259,7 @@ func (p *Poller) run(stop <-chan struct{}) error {
 // handled. Run calls it in a loop; tests may call it directly.
 func (p *Poller) Poll() int {
 	p.ctx.Now = p.clock()
+	p.txStarved = false
 	n := p.link.Receive(p.rx)
 	for i := 0; i < n; i++ {
 		f := p.rx[i]

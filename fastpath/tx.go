@@ -50,6 +50,7 @@ func (c *Ctx) NewPacket() []byte {
 	}
 	if p.link.Alloc(p.txCur[:1]) == 0 {
 		p.ctr.drops[DropNoBuffer].inc()
+		p.txStarved = true
 		return nil
 	}
 	p.txPending = true
