@@ -59,25 +59,22 @@ func (p *Program) AddEndpoint(e Endpoint) error {
 	if err != nil {
 		return err
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.closed {
-		return ErrClosed
-	}
-	if err := p.objs.Endpoints.Update(&ek, uint32(1), ebpf.UpdateNoExist); err != nil {
-		if errors.Is(err, ebpf.ErrKeyExist) {
-			return fmt.Errorf("%w: %v", ErrEndpointExists, e)
+	return p.whileOpen(func() error {
+		if err := p.objs.Endpoints.Update(&ek, uint32(1), ebpf.UpdateNoExist); err != nil {
+			if errors.Is(err, ebpf.ErrKeyExist) {
+				return fmt.Errorf("%w: %v", ErrEndpointExists, e)
+			}
+			return fmt.Errorf("bpf: add endpoint %v: %w", e, err)
 		}
-		return fmt.Errorf("bpf: add endpoint %v: %w", e, err)
-	}
-	if p.addrRefs[ak] == 0 {
-		if err := p.objs.Addrs.Update(&ak, uint32(1), ebpf.UpdateAny); err != nil {
-			_ = p.objs.Endpoints.Delete(&ek)
-			return fmt.Errorf("bpf: add endpoint address %v: %w", e.Addr, err)
+		if p.addrRefs[ak] == 0 {
+			if err := p.objs.Addrs.Update(&ak, uint32(1), ebpf.UpdateAny); err != nil {
+				_ = p.objs.Endpoints.Delete(&ek)
+				return fmt.Errorf("bpf: add endpoint address %v: %w", e.Addr, err)
+			}
 		}
-	}
-	p.addrRefs[ak]++
-	return nil
+		p.addrRefs[ak]++
+		return nil
+	})
 }
 
 // RemoveEndpoint stops steering for e; its traffic passes to the kernel.
@@ -86,28 +83,25 @@ func (p *Program) RemoveEndpoint(e Endpoint) error {
 	if err != nil {
 		return err
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.closed {
-		return ErrClosed
-	}
-	if err := p.objs.Endpoints.Delete(&ek); err != nil {
-		if errors.Is(err, ebpf.ErrKeyNotExist) {
-			return fmt.Errorf("%w: %v", ErrNoEndpoint, e)
+	return p.whileOpen(func() error {
+		if err := p.objs.Endpoints.Delete(&ek); err != nil {
+			if errors.Is(err, ebpf.ErrKeyNotExist) {
+				return fmt.Errorf("%w: %v", ErrNoEndpoint, e)
+			}
+			return fmt.Errorf("bpf: remove endpoint %v: %w", e, err)
 		}
-		return fmt.Errorf("bpf: remove endpoint %v: %w", e, err)
-	}
-	if p.addrRefs[ak] <= 1 {
-		// The count drops only once the entry is gone: a failed delete
-		// must not leave an address nothing will ever remove.
-		if err := p.objs.Addrs.Delete(&ak); err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
-			return fmt.Errorf("bpf: remove endpoint address %v: %w", e.Addr, err)
+		if p.addrRefs[ak] <= 1 {
+			// The count drops only once the entry is gone: a failed delete
+			// must not leave an address nothing will ever remove.
+			if err := p.objs.Addrs.Delete(&ak); err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
+				return fmt.Errorf("bpf: remove endpoint address %v: %w", e.Addr, err)
+			}
+			delete(p.addrRefs, ak)
+			return nil
 		}
-		delete(p.addrRefs, ak)
+		p.addrRefs[ak]--
 		return nil
-	}
-	p.addrRefs[ak]--
-	return nil
+	})
 }
 
 // localKey is the locals map's key of a, which must be a unicast address:
@@ -130,15 +124,12 @@ func (p *Program) AddLocalAddr(a netip.Addr) error {
 	if err != nil {
 		return err
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.closed {
-		return ErrClosed
-	}
-	if err := p.objs.Locals.Update(&k, uint32(1), ebpf.UpdateAny); err != nil {
-		return fmt.Errorf("bpf: add local address %v: %w", a, err)
-	}
-	return nil
+	return p.whileOpen(func() error {
+		if err := p.objs.Locals.Update(&k, uint32(1), ebpf.UpdateAny); err != nil {
+			return fmt.Errorf("bpf: add local address %v: %w", a, err)
+		}
+		return nil
+	})
 }
 
 // RemoveLocalAddr withdraws a from the local addresses; removing an absent
@@ -148,13 +139,10 @@ func (p *Program) RemoveLocalAddr(a netip.Addr) error {
 	if err != nil {
 		return err
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.closed {
-		return ErrClosed
-	}
-	if err := p.objs.Locals.Delete(&k); err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
-		return fmt.Errorf("bpf: remove local address %v: %w", a, err)
-	}
-	return nil
+	return p.whileOpen(func() error {
+		if err := p.objs.Locals.Delete(&k); err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
+			return fmt.Errorf("bpf: remove local address %v: %w", a, err)
+		}
+		return nil
+	})
 }

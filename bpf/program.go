@@ -59,6 +59,17 @@ func Load(opts *LoadOptions) (*Program, error) {
 	return p, nil
 }
 
+// whileOpen runs fn under p's lock, or returns ErrClosed once p is closed:
+// every change to the program's maps or link goes through it.
+func (p *Program) whileOpen(fn func() error) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return ErrClosed
+	}
+	return fn()
+}
+
 // Close detaches the program (if attached) and releases it and its maps.
 // Sockets registered stay open: they belong to the caller.
 func (p *Program) Close() error {
@@ -91,15 +102,12 @@ func (p *Program) RegisterSocket(queue, fd int) error {
 	if queue < 0 || queue >= MaxQueues {
 		return fmt.Errorf("%w: %d", ErrInvalidQueue, queue)
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.closed {
-		return ErrClosed
-	}
-	if err := p.objs.Xsks.Update(uint32(queue), uint32(fd), ebpf.UpdateAny); err != nil {
-		return fmt.Errorf("bpf: register socket %d on queue %d: %w", fd, queue, err)
-	}
-	return nil
+	return p.whileOpen(func() error {
+		if err := p.objs.Xsks.Update(uint32(queue), uint32(fd), ebpf.UpdateAny); err != nil {
+			return fmt.Errorf("bpf: register socket %d on queue %d: %w", fd, queue, err)
+		}
+		return nil
+	})
 }
 
 // UnregisterSocket removes the socket of queue: its traffic passes to the
@@ -108,13 +116,10 @@ func (p *Program) UnregisterSocket(queue int) error {
 	if queue < 0 || queue >= MaxQueues {
 		return fmt.Errorf("%w: %d", ErrInvalidQueue, queue)
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.closed {
-		return ErrClosed
-	}
-	if err := p.objs.Xsks.Delete(uint32(queue)); err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
-		return fmt.Errorf("bpf: unregister queue %d: %w", queue, err)
-	}
-	return nil
+	return p.whileOpen(func() error {
+		if err := p.objs.Xsks.Delete(uint32(queue)); err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
+			return fmt.Errorf("bpf: unregister queue %d: %w", queue, err)
+		}
+		return nil
+	})
 }
