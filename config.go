@@ -3,6 +3,7 @@ package sctpxdp
 import (
 	"fmt"
 	"net/netip"
+	"time"
 
 	"github.com/sctp-xdp/sctp-xdp/assoc"
 )
@@ -30,6 +31,19 @@ type Config struct {
 	// buffers, NoDelay...); its LocalPort, LocalAddrs and owner fields are
 	// set by the endpoint.
 	Assoc assoc.Config
+	// CookieKeyLife is how long a State Cookie secret seals new cookies
+	// before the interface's runtime replaces it with a fresh random one
+	// (RFC 9260 5.1.3: the secret should change reasonably frequently);
+	// the replaced key still opens its cookies for one cookie span
+	// (Assoc.ValidCookieLife plus Assoc.MaxCookiePreservative). 0 is
+	// DefaultCookieKeyLife, or the cookie span if that is longer; a value
+	// shorter than the cookie span is refused (a rotation drops the key
+	// before the previous one, which must outlive its cookies). Endpoints
+	// sharing an interface share its runtime and its keys: the first
+	// one's value holds, lengthened to the cookie span of any later one.
+	// Raising the cookie life after Listen (SetAssocParams) does not
+	// lengthen it.
+	CookieKeyLife time.Duration
 
 	oneToMany bool // set by ListenMany (endpoint_many.go)
 }
@@ -43,5 +57,33 @@ func (c *Config) validate() error {
 			return fmt.Errorf("%w: local address %v", ErrInvalid, a)
 		}
 	}
-	return c.Events.validate()
+	if c.CookieKeyLife < 0 {
+		return fmt.Errorf("%w: negative CookieKeyLife", ErrInvalid)
+	}
+	if span := c.cookieSpan(); c.CookieKeyLife != 0 && c.CookieKeyLife < span {
+		return fmt.Errorf("%w: CookieKeyLife %v shorter than the cookie span %v (ValidCookieLife + MaxCookiePreservative)",
+			ErrInvalid, c.CookieKeyLife, span)
+	}
+	return c.validateOptions() // options.go: SCTP_EVENT kinds, SCTP_AUTOCLOSE style
+}
+
+// cookieSpan is how long a cookie of the endpoint can stay valid: its life
+// plus the largest preservative granted (RFC 9260 5.1.3), defaults applied.
+func (c *Config) cookieSpan() time.Duration {
+	life, pres := c.Assoc.ValidCookieLife, c.Assoc.MaxCookiePreservative
+	if life == 0 {
+		life = assoc.DefaultValidCookieLife
+	}
+	if pres == 0 {
+		pres = assoc.DefaultMaxCookiePreservative
+	}
+	return life + pres
+}
+
+// cookieKeyLife is the key life the endpoint asks of its runtime.
+func (c *Config) cookieKeyLife() time.Duration {
+	if c.CookieKeyLife != 0 {
+		return c.CookieKeyLife
+	}
+	return max(DefaultCookieKeyLife, c.cookieSpan())
 }

@@ -131,6 +131,11 @@ func newAssoc(e *Endpoint, h *pollerHandler) *Assoc {
 	a.tx, _ = fastpath.NewSPSC[txMsg](ringMessages, nil)
 	a.rx, _ = fastpath.NewSPSC[rxMsg](ringMessages, nil)
 	a.kick.a = a
+	// Config.Assoc.DisableFragments is SCTP_DISABLE_FRAGMENTS from the
+	// start: SendMsg checks the size itself (RFC 6458 8.1.11), as after
+	// SetDisableFragments.
+	a.opt.noFrag = e.cfg.Assoc.DisableFragments
+	a.opt.sendOpts.Store(a.opt.noFrag)
 	return a
 }
 

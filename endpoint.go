@@ -196,6 +196,9 @@ func (e *Endpoint) Dial(ctx context.Context, port uint16, peers ...netip.Addr) (
 	e.track(a)
 	select {
 	case <-a.up:
+		if e.many != nil {
+			a.peeledOff() // one-to-one style: no SCTP_AUTOCLOSE (options.go)
+		}
 		return a, nil
 	case <-a.closed:
 		return nil, fmt.Errorf("sctp-xdp: dial %v: %w", peers[0], a.err)

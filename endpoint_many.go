@@ -376,7 +376,8 @@ func (e *Endpoint) tryRecv(buf []byte) (n int, info RcvInfo, ok bool, partial *A
 // PeelOff branches the association id off a one-to-many endpoint
 // (sctp_peeloff, RFC 6458 9.2): it no longer shows up in the endpoint's
 // RecvMsg and is used as a one-to-one Assoc; what it received and was not
-// read yet stays with it, in order. It still ends with the endpoint.
+// read yet stays with it, in order. It still ends with the endpoint. Its
+// SCTP_AUTOCLOSE is turned off (a one-to-many option, RFC 6458 8.1.8).
 func (e *Endpoint) PeelOff(id uint32) (*Assoc, error) {
 	m, err := e.manyOnly("PeelOff")
 	if err != nil {
@@ -393,6 +394,7 @@ func (e *Endpoint) PeelOff(id uint32) (*Assoc, error) {
 	}
 	m.rmu.Unlock()
 	signal(a.readable) // its own reader looks at its ring
+	a.peeledOff()      // one-to-one style: no SCTP_AUTOCLOSE (options.go)
 	return a, nil
 }
 

@@ -222,7 +222,8 @@ func implicitSetup(t *testing.T, srvLink, cliLink *testbed.Link, dst netip.Addr)
 // TestManyPeelOff: after PeelOff the association's next messages (those
 // queued already and those arriving later) go to the peeled Assoc, in
 // order, and no longer to the endpoint's RecvMsg; its id is gone from the
-// endpoint.
+// endpoint; the autoclose it had is off (it outlives its idle second) and
+// SCTP_AUTOCLOSE, a one-to-many option, is refused on it.
 func TestManyPeelOff(t *testing.T) {
 	srvLink, cliLink := pair(t)
 	families(t, srvLink, func(t *testing.T, dst netip.Addr) {
@@ -254,9 +255,24 @@ func TestManyPeelOff(t *testing.T) {
 		send("m2")
 		send("m3")
 		time.Sleep(200 * time.Millisecond) // m2 and m3 reach the server's ring
+		member, err := ep.Assoc(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := member.SetAutoClose(time.Second); err != nil {
+			t.Errorf("SetAutoClose on a one-to-many endpoint's association: %v", err)
+		}
 		a, err := ep.PeelOff(id)
 		if err != nil {
 			t.Fatal(err)
+		}
+		// Peeled off, it is one-to-one style (RFC 6458 9.2): its autoclose
+		// is off and SCTP_AUTOCLOSE is refused (8.1.8).
+		if err := a.SetAutoClose(time.Second); !errors.Is(err, sctpxdp.ErrNotSupported) {
+			t.Errorf("SetAutoClose on a peeled-off association: %v, want ErrNotSupported", err)
+		}
+		if d, err := a.AutoClose(); err != nil || d != 0 {
+			t.Errorf("peeled-off association's autoclose %v %v, want 0", d, err)
 		}
 		send("m4")
 		for _, want := range []string{"m2", "m3", "m4"} {
@@ -268,7 +284,7 @@ func TestManyPeelOff(t *testing.T) {
 				t.Fatalf("peeled read a notification")
 			}
 		}
-		short, cancelShort := context.WithTimeout(ctx, 200*time.Millisecond)
+		short, cancelShort := context.WithTimeout(ctx, 1500*time.Millisecond) // idle past the 1 s autoclose it had
 		defer cancelShort()
 		if n, info, err := ep.RecvMsg(short, buf); !errors.Is(err, context.DeadlineExceeded) {
 			t.Errorf("endpoint RecvMsg after the peel-off: %q %+v %v", buf[:n], info, err)
@@ -297,7 +313,8 @@ func TestManyPeelOff(t *testing.T) {
 
 // TestManyAutoClose: an idle association of a one-to-many endpoint is
 // closed by SCTP_AUTOCLOSE, reported as SHUTDOWN_COMP, and leaves the
-// endpoint's list.
+// endpoint's list; one the endpoint dials comes back peeled off, without
+// autoclose.
 func TestManyAutoClose(t *testing.T) {
 	srvLink, cliLink := pair(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -349,5 +366,35 @@ func TestManyAutoClose(t *testing.T) {
 			ids, _ := ep.Assocs()
 			t.Fatalf("autoclosed association still listed: %v", ids)
 		}
+	}
+
+	// Endpoint.Dial's association comes back peeled off, one-to-one style:
+	// without the endpoint's autoclose (RFC 6458 8.1.8, 9.2).
+	l, err := sctpxdp.Listen(sctpxdp.Config{Interface: cliLink.Name, NetNS: cliLink.NS.Path(), Port: 5132, Assoc: noDelay})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	d, err := ep.Dial(ctx, 5132, cliLink.IPv4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	peer, err := l.Accept(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, err := d.AutoClose(); err != nil || v != 0 {
+		t.Errorf("dialled association's autoclose %v %v, want 0", v, err)
+	}
+	if err := d.SetAutoClose(time.Second); !errors.Is(err, sctpxdp.ErrNotSupported) {
+		t.Errorf("SetAutoClose on a dialled (peeled-off) association: %v, want ErrNotSupported", err)
+	}
+	time.Sleep(time.Second) // twice the endpoint's autoclose, idle
+	if err := d.SendMsg(ctx, sctpxdp.SndInfo{}, []byte("still here")); err != nil {
+		t.Fatalf("dialled association after a second idle: %v", err)
+	}
+	if n, _, err := peer.RecvMsg(ctx, buf); err != nil || string(buf[:n]) != "still here" {
+		t.Errorf("peer read %q %v", buf[:n], err)
 	}
 }

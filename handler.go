@@ -124,7 +124,7 @@ func (h *pollerHandler) HandleControl(c *fastpath.Ctx, msg any) {
 	case *addPortReq:
 		cfg := m.cfg
 		cfg.OwnerBits, cfg.Owner = h.ir.rt.Group().OwnerBits(), uint32(h.q)
-		eng, err := assoc.NewEndpoint(cfg, h.ir.cookie, c.Now)
+		eng, err := assoc.NewEndpoint(cfg, h.ir.keys.keys(), c.Now)
 		if err == nil {
 			h.ports[cfg.LocalPort] = &portEngine{ep: m.ep, eng: eng, src: sourcesOf(m.ep.cfg.Addrs)}
 		}
@@ -160,6 +160,8 @@ func (h *pollerHandler) HandleControl(c *fastpath.Ctx, msg any) {
 		h.sendSlowReply(c, m)
 	case *slowAdopt:
 		h.adoptSlow(c, m)
+	case *rekeyReq: // cookiekey.go
+		h.rekey(c)
 	case *kickMsg:
 		m.a.kicked.Store(false) // before draining: a later push kicks again
 		h.drainTx(c, m.a)

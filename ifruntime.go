@@ -17,8 +17,8 @@ type ifaceRuntime struct {
 	key      ifaceKey
 	rt       *fastpath.Runtime
 	handlers []*pollerHandler
-	cookie   []byte // the State Cookie key, shared by the pollers' engines
-	refs     int    // endpoints using it; guarded by ifaces.Mutex
+	keys     *cookieKeeper // the State Cookie keys of every port's holders (cookiekey.go)
+	refs     int           // endpoints using it; guarded by ifaces.Mutex
 	ports    map[uint16]bool
 	closed   chan struct{}      // closed once the pollers have stopped for good
 	slow     *slowPath          // INIT and COOKIE ECHO of no association (slowpath.go)
@@ -40,11 +40,12 @@ func acquireRuntime(cfg *Config, port uint16) (*ifaceRuntime, uint16, error) {
 	k := ifaceKey{cfg.NetNS, cfg.Interface}
 	ir := ifaces.m[k]
 	if ir == nil {
-		ir = &ifaceRuntime{key: k, cookie: make([]byte, 32), ports: map[uint16]bool{}, closed: make(chan struct{})}
-		ir.slow = newSlowPath(ir)
-		if _, err := rand.Read(ir.cookie); err != nil {
+		keys, err := newCookieKeeper(cfg.cookieKeyLife())
+		if err != nil {
 			return nil, 0, err
 		}
+		ir = &ifaceRuntime{key: k, keys: keys, ports: map[uint16]bool{}, closed: make(chan struct{})}
+		ir.slow = newSlowPath(ir)
 		rt, err := fastpath.OpenRuntime(fastpath.RuntimeConfig{Interface: cfg.Interface, NetNS: cfg.NetNS,
 			Queues: cfg.Queues, NewHandler: ir.newHandler, Slow: ir.slow})
 		if errors.Is(err, bpf.ErrAlreadyAttached) {
@@ -61,7 +62,11 @@ func acquireRuntime(cfg *Config, port uint16) (*ifaceRuntime, uint16, error) {
 			ir.handlers[i].poller = p // kept: Group() is gone once the runtime closes
 		}
 		ifaces.m[k] = ir
+		go ir.keys.run(&ir.slow.stats.keyRotations, ir.notifyRekey)
 	}
+	// The first endpoint's key life holds, lengthened to cover every
+	// endpoint's cookies (Config.CookieKeyLife).
+	ir.keys.cover(cfg.cookieSpan())
 	if port == 0 {
 		port = ir.freePortLocked()
 	}
@@ -97,6 +102,7 @@ func (ir *ifaceRuntime) release(port uint16) error {
 
 func (ir *ifaceRuntime) closeLocked() error {
 	delete(ifaces.m, ir.key)
+	ir.keys.halt()       // no rotation reaches a stopping poller
 	err := ir.rt.Close() // the pollers have returned when it does
 	close(ir.closed)
 	return err

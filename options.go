@@ -383,14 +383,21 @@ type AssocParams struct {
 	CookieLife       time.Duration // sasoc_cookie_life: Valid.Cookie.Life
 }
 
-// AssocParams gives the association's parameters.
+// AssocParams gives the association's parameters; CookieLife is the
+// endpoint's, the one SetAssocParams sets (the association's own copy is
+// never used: only the endpoint issues cookies).
 func (a *Assoc) AssocParams() (ai AssocParams, err error) {
 	err = a.engine(func(eng *assoc.Assoc) error {
 		c, st := eng.Config(), eng.Status()
 		ai = AssocParams{MaxRetrans: c.AssocMaxRetrans, PeerDestinations: len(eng.PeerAddrs(nil)),
-			PeerRwnd: st.PeerRwnd, LocalRwnd: st.LocalRwnd, CookieLife: c.ValidCookieLife}
+			PeerRwnd: st.PeerRwnd, LocalRwnd: st.LocalRwnd}
 		return nil
 	})
+	if err != nil {
+		return ai, err
+	}
+	c, err := a.ep.assocConfig()
+	ai.CookieLife = c.ValidCookieLife
 	return ai, err
 }
 
@@ -416,20 +423,76 @@ func (a *Assoc) SetAssocParams(ai AssocParams) error {
 	return nil
 }
 
+// SCTP_AUTOCLOSE "is applicable to the one-to-many style socket only"
+// (RFC 6458 8.1.8; NetBSD sctp(4) and Solaris sctp(7P) say the same):
+// ListenMany's endpoint and the associations in its set take it. A
+// one-to-one endpoint, its associations, and an association branched off
+// a one-to-many endpoint (PeelOff, or Endpoint.Dial, which returns it
+// peeled off; RFC 6458 9.2 makes it one-to-one style) refuse it with an
+// error wrapping ErrNotSupported (Linux: EOPNOTSUPP, FreeBSD: EINVAL).
+// The getters answer everywhere. Branching an association off turns its
+// autoclose off (peeledOff), as FreeBSD's sctp_peeloff stops the timer:
+// nothing could turn it off after that.
+
+// errAutoCloseStyle is the refusal of SCTP_AUTOCLOSE outside the
+// one-to-many style; where names what it was asked of.
+func errAutoCloseStyle(where string) error {
+	return fmt.Errorf("%w: SCTP_AUTOCLOSE on %s: one-to-many style only (RFC 6458 8.1.8)", ErrNotSupported, where)
+}
+
+// checkAutoClose checks an idle time set through the API: 0 or at least
+// a second (the RFC counts in seconds).
+func checkAutoClose(d time.Duration) error {
+	if d != 0 && d < time.Second {
+		return fmt.Errorf("%w: autoclose %v: 0 or at least 1 s", ErrInvalid, d)
+	}
+	return nil
+}
+
+// validateOptions checks a Config's socket options (Config.validate): the
+// kinds of SCTP_EVENT, and Assoc.AutoClose only for ListenMany (RFC 6458
+// 8.1.8; the error wraps ErrNotSupported, as the setters').
+func (c *Config) validateOptions() error {
+	if c.Assoc.AutoClose != 0 && !c.oneToMany {
+		return errAutoCloseStyle("a one-to-one endpoint's Config.Assoc.AutoClose")
+	}
+	return c.Events.validate()
+}
+
 // AutoClose gives the idle time after which the association shuts down,
-// 0 for never (SCTP_AUTOCLOSE, RFC 6458 8.1.8).
+// 0 for never (SCTP_AUTOCLOSE, RFC 6458 8.1.8), on any association.
 func (a *Assoc) AutoClose() (d time.Duration, err error) {
 	err = a.engine(func(eng *assoc.Assoc) error { d = eng.Config().AutoClose; return nil })
 	return d, err
 }
 
-// SetAutoClose sets the idle time (at least a second, or 0 for never;
-// the RFC counts in seconds).
+// SetAutoClose sets the idle time of an association in a one-to-many
+// endpoint's set: at least a second, or 0 for never. Elsewhere it is
+// refused (ErrNotSupported, see above).
 func (a *Assoc) SetAutoClose(d time.Duration) error {
-	if d != 0 && d < time.Second {
-		return fmt.Errorf("%w: autoclose %v: 0 or at least 1 s", ErrInvalid, d)
+	if !a.ext.member.Load() {
+		return errAutoCloseStyle("a one-to-one or peeled-off association")
 	}
-	return a.engine(func(eng *assoc.Assoc) error { return eng.SetAutoClose(d) })
+	if err := checkAutoClose(d); err != nil {
+		return err
+	}
+	return a.engine(func(eng *assoc.Assoc) error {
+		if !a.ext.member.Load() { // peeled off since the check above
+			return errAutoCloseStyle("a peeled-off association")
+		}
+		return eng.SetAutoClose(d)
+	})
+}
+
+// peeledOff turns the autoclose of an association branched off a
+// one-to-many endpoint off (PeelOff, and Endpoint.Dial there): it is
+// one-to-one style now. An association that ended meanwhile has nothing
+// to turn off, nor has one without a poller (the fixtures of
+// endpoint_many_internal_test.go).
+func (a *Assoc) peeledOff() {
+	if a.h != nil {
+		a.engine(func(eng *assoc.Assoc) error { return eng.SetAutoClose(0) })
+	}
 }
 
 // PrimaryAddr gives the primary peer address (SCTP_PRIMARY_ADDR, RFC 6458
@@ -468,8 +531,14 @@ func (a *Assoc) AdaptationLayer() (ours uint32, sent bool, peer uint32, peerSent
 }
 
 // DisableFragments reports whether messages larger than one DATA chunk
-// are refused (SCTP_DISABLE_FRAGMENTS, RFC 6458 8.1.11).
+// are refused (SCTP_DISABLE_FRAGMENTS, RFC 6458 8.1.11): the engine's
+// flag, which Config.Assoc.DisableFragments sets as well as
+// SetDisableFragments; after the end, the last one SetDisableFragments set.
 func (a *Assoc) DisableFragments() bool {
+	var on bool
+	if a.engine(func(eng *assoc.Assoc) error { on = eng.Config().DisableFragments; return nil }) == nil {
+		return on
+	}
 	a.opt.mu.Lock()
 	defer a.opt.mu.Unlock()
 	return a.opt.noFrag
@@ -607,9 +676,14 @@ func (a *Assoc) MaxSeg() (n int, err error) {
 	return n, err
 }
 
-// SetMaxSeg caps a DATA chunk's user data (64 to 65535 bytes, or 0); a
-// smaller path MTU still wins.
+// SetMaxSeg caps a DATA chunk's user data (at least 64 bytes, or 0); a
+// smaller path MTU still wins. A value above the largest IP datagram
+// (65535) is taken as 0: "the same as setting this option to 0" (RFC
+// 6458 8.1.16), and MaxSeg then reads 0 (as FreeBSD's).
 func (a *Assoc) SetMaxSeg(n int) error {
+	if n > math.MaxUint16 {
+		n = 0
+	}
 	return a.engine(func(eng *assoc.Assoc) error { return eng.SetMaxSeg(n) })
 }
 
@@ -908,11 +982,23 @@ func (e *Endpoint) SetInitMsg(m InitMsg) error {
 	})
 }
 
-// SetAutoClose sets the idle time after which new associations shut down
-// (SCTP_AUTOCLOSE, RFC 6458 8.1.8, the one-to-many option); 0 disables.
+// AutoClose gives the idle time after which the endpoint's new
+// associations shut down, 0 for never (SCTP_AUTOCLOSE, RFC 6458 8.1.8).
+func (e *Endpoint) AutoClose() (time.Duration, error) {
+	c, err := e.assocConfig()
+	return c.AutoClose, err
+}
+
+// SetAutoClose sets the idle time after which the associations a
+// one-to-many endpoint makes from now on shut down (at least a second, or
+// 0 for never); those in its set keep theirs (Assoc.SetAutoClose changes
+// one). A one-to-one endpoint refuses it (ErrNotSupported, RFC 6458 8.1.8).
 func (e *Endpoint) SetAutoClose(d time.Duration) error {
-	if d != 0 && d < time.Second {
-		return fmt.Errorf("%w: autoclose %v: 0 or at least 1 s", ErrInvalid, d)
+	if e.many == nil {
+		return errAutoCloseStyle("a one-to-one endpoint")
+	}
+	if err := checkAutoClose(d); err != nil {
+		return err
 	}
 	return e.updateAssocConfig(func(c *assoc.Config) { c.AutoClose = d })
 }

@@ -93,7 +93,9 @@ func (c *optConn) ping(t *testing.T, ctx context.Context, msg []byte) {
 // gives the peer address with an SRTT after traffic, PRIMARY_ADDR on a
 // one-address association, I_WANT_MAPPED_V4_ADDR, RTOINFO bounds the
 // path's RTO, PEER_ADDR_PARAMS' on-demand heartbeat leaves, the getters
-// read back what the setters set, RcvInfo carries ids, CumTSN and context,
+// read back what the setters set (DISABLE_FRAGMENTS what the Config set;
+// MAXSEG above 65535 reads 0, RFC 6458 8.1.16), AUTOCLOSE is refused on a
+// one-to-one association (8.1.8), RcvInfo carries ids, CumTSN and context,
 // and the options of later protocol work say ErrNotSupported.
 func TestOptionsLiveAssoc(t *testing.T) {
 	srvLink, cliLink := pair(t)
@@ -103,8 +105,22 @@ func TestOptionsLiveAssoc(t *testing.T) {
 		defer cancel()
 		port++
 		c := optDial(t, ctx, srvLink, cliLink, dst, port, sctpxdp.Config{Assoc: assoc.Config{MaxInStreams: 4}},
-			sctpxdp.Config{Assoc: assoc.Config{OutStreams: 6, NoDelay: true}})
+			sctpxdp.Config{Assoc: assoc.Config{OutStreams: 6, NoDelay: true, DisableFragments: true}})
 		c.ping(t, ctx, []byte("hello"))
+
+		// DISABLE_FRAGMENTS reads what the Config set, then what the
+		// setter sets.
+		if !c.cli.DisableFragments() {
+			t.Errorf("DisableFragments false with Config.Assoc.DisableFragments")
+		}
+		// The send itself fails (RFC 6458 8.1.11), not a later one.
+		if err := c.cli.SendMsg(ctx, sctpxdp.SndInfo{}, make([]byte, 1600)); !errors.Is(err, sctpxdp.ErrInvalid) {
+			t.Errorf("1600 bytes with Config.Assoc.DisableFragments: %v, want ErrInvalid", err)
+		}
+		c.ping(t, ctx, []byte("still up"))
+		if err := c.cli.SetDisableFragments(false); err != nil || c.cli.DisableFragments() {
+			t.Errorf("SetDisableFragments(false): %v, reads %v", err, c.cli.DisableFragments())
+		}
 
 		st, err := c.cli.Status()
 		if err != nil {
@@ -170,8 +186,17 @@ func TestOptionsLiveAssoc(t *testing.T) {
 			t.Fatal(err)
 		}
 		ap, err := c.cli.AssocParams()
-		if err != nil || ap.MaxRetrans != 7 || ap.PeerDestinations != 1 || ap.PeerRwnd == 0 || ap.LocalRwnd != assoc.DefaultARwnd {
+		if err != nil || ap.MaxRetrans != 7 || ap.PeerDestinations != 1 || ap.PeerRwnd == 0 || ap.LocalRwnd != assoc.DefaultARwnd ||
+			ap.CookieLife != assoc.DefaultValidCookieLife {
 			t.Errorf("assoc params %+v %v", ap, err)
+		}
+		// The cookie life is the endpoint's: it reads back on the
+		// association that set it.
+		if err := c.srv.SetAssocParams(sctpxdp.AssocParams{CookieLife: 5 * time.Second}); err != nil {
+			t.Fatal(err)
+		}
+		if ap, err := c.srv.AssocParams(); err != nil || ap.CookieLife != 5*time.Second || ap.MaxRetrans != assoc.DefaultAssocMaxRetrans {
+			t.Errorf("server assoc params after SetAssocParams(CookieLife 5s): %+v %v", ap, err)
 		}
 
 		// PEER_ADDR_PARAMS: values read back; an on-demand HEARTBEAT is
@@ -214,7 +239,20 @@ func TestOptionsLiveAssoc(t *testing.T) {
 		}())
 		check("PartialDeliveryPoint", c.cli.SetPartialDeliveryPoint(4096), func() bool { v, _ := c.cli.PartialDeliveryPoint(); return v == 4096 }())
 		check("MaxSeg", c.cli.SetMaxSeg(512), func() bool { v, _ := c.cli.MaxSeg(); return v == 512 }())
-		check("AutoClose", c.cli.SetAutoClose(time.Hour), func() bool { v, _ := c.cli.AutoClose(); return v == time.Hour }())
+		// MAXSEG above the largest IP datagram is as 0 (RFC 6458 8.1.16):
+		// the path MTU decides again.
+		check("MaxSeg 100000", c.cli.SetMaxSeg(100000), func() bool {
+			v, _ := c.cli.MaxSeg()
+			st, _ := c.cli.Status()
+			return v == 0 && st.FragPoint > 512
+		}())
+		check("MaxSeg 512 again", c.cli.SetMaxSeg(512), func() bool { v, _ := c.cli.MaxSeg(); return v == 512 }())
+		// AUTOCLOSE is a one-to-many option (RFC 6458 8.1.8): refused on a
+		// one-to-one association, read anyway.
+		if err := c.cli.SetAutoClose(time.Hour); !errors.Is(err, sctpxdp.ErrNotSupported) {
+			t.Errorf("SetAutoClose on a one-to-one association: %v, want ErrNotSupported", err)
+		}
+		check("AutoClose read", nil, func() bool { v, err := c.cli.AutoClose(); return err == nil && v == 0 }())
 		check("buffers", nil, func() bool {
 			r, _ := c.cli.ReceiveBuffer()
 			s, _ := c.cli.SendBuffer()
@@ -427,7 +465,8 @@ func optOnTheWire(t *testing.T, srvLink, cliLink *testbed.Link, dst netip.Addr, 
 // TestOptionsEndpoint: endpoint options change the associations made
 // afterwards: INITMSG's outbound streams, the receive buffer the peer
 // sees as a_rwnd, the adaptation code point in the INIT ACK; a live
-// association keeps its values.
+// association keeps its values; a one-to-many endpoint's INITMSG applies
+// to its implicit associations.
 func TestOptionsEndpoint(t *testing.T) {
 	srvLink, cliLink := pair(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -461,6 +500,27 @@ func TestOptionsEndpoint(t *testing.T) {
 	if r, _ := first.srv.ReceiveBuffer(); st.InStreams != assoc.DefaultOutStreams || r != assoc.DefaultARwnd {
 		t.Errorf("live association changed: %d inbound streams, receive buffer %d", st.InStreams, r)
 	}
+
+	// INITMSG of a one-to-many endpoint is what its implicit associations
+	// ask for (RFC 6458 8.1.3; NetBSD sctp(4)).
+	many, err := sctpxdp.ListenMany(sctpxdp.Config{Interface: cliLink.Name, NetNS: cliLink.NS.Path()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer many.Close()
+	if err := many.SetInitMsg(sctpxdp.InitMsg{OutStreams: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if err := many.SendMsg(ctx, netip.AddrPortFrom(srvLink.IPv6, ep.Port()), sctpxdp.SndInfo{}, []byte("implicit")); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := ep.Accept(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err := srv.Status(); err != nil || st.InStreams != 2 {
+		t.Errorf("implicit association: %d inbound streams at the server (%v), want the client's INITMSG 2", st.InStreams, err)
+	}
 }
 
 // TestOptionsEnding: AUTOCLOSE shuts an idle association down; SCTP_EOF
@@ -478,17 +538,72 @@ func TestOptionsEnding(t *testing.T) {
 	defer ep.Close()
 	buf := make([]byte, 1024)
 
+	// AUTOCLOSE is a one-to-many option (RFC 6458 8.1.8): the one-to-one
+	// server and its association refuse it; a one-to-many client's implicit
+	// association takes the endpoint's value, then its own, and shuts down
+	// after a second without DATA: the server reads io.EOF, the client
+	// SHUTDOWN_COMP, and the association leaves the client's list.
 	t.Run("AUTOCLOSE", func(t *testing.T) {
-		c := optDialTo(t, ctx, ep, cliLink, srvLink.IPv4, sctpxdp.Config{})
-		if err := c.cli.SetAutoClose(time.Second); err != nil {
+		if err := ep.SetAutoClose(time.Second); !errors.Is(err, sctpxdp.ErrNotSupported) {
+			t.Errorf("SetAutoClose on a one-to-one endpoint: %v, want ErrNotSupported", err)
+		}
+		cli, err := sctpxdp.ListenMany(sctpxdp.Config{Interface: cliLink.Name, NetNS: cliLink.NS.Path(), Events: sctpxdp.EventAssocChange})
+		if err != nil {
 			t.Fatal(err)
 		}
+		defer cli.Close()
+		if err := cli.SetAutoClose(time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		if d, err := cli.AutoClose(); err != nil || d != time.Hour {
+			t.Errorf("endpoint autoclose %v %v, want 1h", d, err)
+		}
 		start := time.Now()
-		if _, _, err := c.srv.RecvMsg(ctx, buf); !errors.Is(err, io.EOF) {
+		if err := cli.SendMsg(ctx, netip.AddrPortFrom(srvLink.IPv4, ep.Port()), sctpxdp.SndInfo{}, []byte("idle")); err != nil {
+			t.Fatal(err)
+		}
+		srv, err := ep.Accept(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := srv.SetAutoClose(time.Second); !errors.Is(err, sctpxdp.ErrNotSupported) {
+			t.Errorf("SetAutoClose on an accepted one-to-one association: %v, want ErrNotSupported", err)
+		}
+		if got, _ := optRecv(t, ctx, srv); string(got) != "idle" {
+			t.Fatalf("server read %q", got)
+		}
+		_, info, err := cli.RecvMsg(ctx, buf)
+		if err != nil || info.Notification == nil || info.Notification.Event != assoc.EventCommUp {
+			t.Fatalf("client read %v %+v, want COMM_UP", err, info.Notification)
+		}
+		a, err := cli.Assoc(info.AssocID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d, err := a.AutoClose(); err != nil || d != time.Hour {
+			t.Errorf("new association's autoclose %v %v, want the endpoint's 1h", d, err)
+		}
+		if err := a.SetAutoClose(time.Second); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := srv.RecvMsg(ctx, buf); !errors.Is(err, io.EOF) {
 			t.Fatalf("server read %v, want io.EOF after the client's autoclose", err)
 		}
 		if d := time.Since(start); d < 900*time.Millisecond {
 			t.Errorf("closed after %v, before the idle second", d)
+		}
+		_, info, err = cli.RecvMsg(ctx, buf)
+		if err != nil || info.Notification == nil || info.Notification.Event != assoc.EventShutdownComp || info.AssocID != a.ID() {
+			t.Fatalf("client read %v %+v (association %d), want SHUTDOWN_COMP of %d", err, info.Notification, info.AssocID, a.ID())
+		}
+		if !waitFor(2*time.Second, func() bool {
+			short, cancelShort := context.WithTimeout(ctx, 10*time.Millisecond)
+			cli.RecvMsg(short, buf) // the end is read: the association leaves the list
+			cancelShort()
+			ids, _ := cli.Assocs()
+			return len(ids) == 0
+		}) {
+			t.Errorf("autoclosed association still listed")
 		}
 	})
 

@@ -8,6 +8,8 @@ import (
 	"os"
 	"testing"
 	"time"
+
+	"github.com/sctp-xdp/sctp-xdp/assoc"
 )
 
 // TestOptionValidation: setters refuse bad values with ErrInvalid, and the
@@ -16,13 +18,15 @@ import (
 // check that fell through would panic).
 func TestOptionValidation(t *testing.T) {
 	a, e := &Assoc{}, &Endpoint{}
+	member, many := &Assoc{}, &Endpoint{many: newManyState()} // one-to-many: SCTP_AUTOCLOSE applies
+	member.ext.member.Store(true)
 	ctx := context.Background()
 	invalid := map[string]error{
 		"negative RTO":             a.SetRTOInfo(RTOInfo{Min: -time.Second}),
 		"negative max retrans":     a.SetAssocParams(AssocParams{MaxRetrans: -1}),
 		"cookie life 1us":          a.SetAssocParams(AssocParams{CookieLife: time.Microsecond}),
 		"cookie life 2h":           a.SetAssocParams(AssocParams{CookieLife: 2 * time.Hour}),
-		"autoclose 10ms":           a.SetAutoClose(10 * time.Millisecond),
+		"autoclose 10ms":           member.SetAutoClose(10 * time.Millisecond),
 		"no primary":               a.SetPrimaryAddr(netip.Addr{}),
 		"HB interval -1":           a.SetPeerAddrParams(PeerAddrParams{HBInterval: -1}),
 		"HB interval 2 days":       a.SetPeerAddrParams(PeerAddrParams{HBInterval: 48 * time.Hour}),
@@ -40,7 +44,7 @@ func TestOptionValidation(t *testing.T) {
 		"auth INIT":                a.AddAuthChunk(1),
 		"auth AUTH":                e.AddAuthChunk(15),
 		"reset nothing":            a.ResetStreams(nil, false, false),
-		"endpoint autoclose 1ms":   e.SetAutoClose(time.Millisecond),
+		"endpoint autoclose 1ms":   many.SetAutoClose(time.Millisecond),
 		"receive buffer 1000":      e.SetReceiveBuffer(1000),
 		"send buffer 2 GiB":        e.SetSendBuffer(2 << 30),
 		"negative init attempts":   e.SetInitMsg(InitMsg{MaxAttempts: -1}),
@@ -92,6 +96,41 @@ func TestOptionValidation(t *testing.T) {
 	}
 	if err := a.SetFragmentInterleave(1); err != nil || a.FragmentInterleave() != 1 {
 		t.Errorf("fragment interleave 1: %v, level %d", err, a.FragmentInterleave())
+	}
+}
+
+// TestAutoCloseStyle: SCTP_AUTOCLOSE is a one-to-many option (RFC 6458
+// 8.1.8): a one-to-one endpoint, an association outside a one-to-many
+// endpoint's set (one-to-one, peeled off, or made by Endpoint.Dial) and a
+// one-to-one endpoint's Config refuse it with ErrNotSupported, whatever
+// the value, before anything reaches a poller; ListenMany's Config takes
+// it.
+func TestAutoCloseStyle(t *testing.T) {
+	one, peeled := &Assoc{}, &Assoc{}
+	peeled.ext.member.Store(true)
+	peeled.ext.member.Store(false) // as PeelOff leaves it (Endpoint.forget)
+	for name, err := range map[string]error{
+		"one-to-one association":       one.SetAutoClose(time.Second),
+		"one-to-one association, 0":    one.SetAutoClose(0),
+		"one-to-one association, 10ms": one.SetAutoClose(10 * time.Millisecond),
+		"peeled-off association":       peeled.SetAutoClose(time.Hour),
+		"one-to-one endpoint":          (&Endpoint{}).SetAutoClose(time.Second),
+		"one-to-one endpoint, 0":       (&Endpoint{}).SetAutoClose(0),
+		"one-to-one Config":            (&Config{Interface: "veth0", Assoc: assoc.Config{AutoClose: time.Second}}).validate(),
+		"one-to-one Config, negative":  (&Config{Interface: "veth0", Assoc: assoc.Config{AutoClose: -time.Second}}).validate(),
+	} {
+		if !errors.Is(err, ErrNotSupported) {
+			t.Errorf("%s: %v, want ErrNotSupported", name, err)
+		}
+	}
+	if err := (&Config{Interface: "veth0", Assoc: assoc.Config{AutoClose: time.Second}, oneToMany: true}).validate(); err != nil {
+		t.Errorf("ListenMany Config with AutoClose: %v", err)
+	}
+	if err := (&Config{Interface: "veth0"}).validate(); err != nil {
+		t.Errorf("one-to-one Config without AutoClose: %v", err)
+	}
+	if err := (&Config{Interface: "veth0", Events: EventStreamReset}).validate(); !errors.Is(err, ErrNotSupported) {
+		t.Errorf("Config with stream reset events: %v, want ErrNotSupported", err)
 	}
 }
 

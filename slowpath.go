@@ -38,6 +38,10 @@ type slowPath struct {
 	// the new association's timers need no conversion.
 	epochs [fastpath.MaxPollers]time.Time
 	stats  slowStats
+	// rekeyed: the keys changed (rekeyReq) or a port came; the responders
+	// install them at the next packet, in its poller's clock (the slow
+	// path has none of its own).
+	rekeyed bool
 }
 
 // slowPort is one endpoint's responder.
@@ -54,6 +58,7 @@ type slowStats struct {
 	// Counted by the pollers: newcomers dropped for an existing association
 	// (which answered), refused, or whose endpoint had closed.
 	adoptExisting, adoptRefused, adoptOrphaned atomic.Uint64
+	keyRotations                               atomic.Uint64 // of the State Cookie secret (cookiekey.go)
 }
 
 // counts names the counters for InterfaceStats (atomics: any goroutine).
@@ -64,6 +69,7 @@ func (st *slowStats) counts() []Count {
 		{"no_port", st.noPort.Load()}, {"hand_over_full", st.handOverFull.Load()},
 		{"reply_dropped", st.replyDropped.Load()}, {"adopt_existing", st.adoptExisting.Load()},
 		{"adopt_refused", st.adoptRefused.Load()}, {"adopt_orphaned", st.adoptOrphaned.Load()},
+		{"key_rotations", st.keyRotations.Load()},
 	}
 }
 
@@ -125,17 +131,28 @@ func (s *slowPath) HandleRequest(sp *fastpath.SlowPath, req any) {
 	case *slowAddPortReq:
 		cfg := m.cfg
 		cfg.OwnerBits, cfg.Owner = sp.Group().OwnerBits(), 0
-		// The key's start time matters only for a rotation's overlap.
-		r, err := assoc.NewResponder(&cfg, s.ir.cookie, 0)
+		r, err := assoc.NewResponder(&cfg, s.ir.keys.keys(), 0)
 		if err == nil {
 			s.ports[cfg.LocalPort] = &slowPort{ep: m.ep, resp: r}
+			s.rekeyed = true // the previous key's validity, in a poller's clock
 		}
 		m.done <- err
 	case *slowRemovePortReq:
 		delete(s.ports, m.port)
 		close(m.done)
-	case *slowConfigReq: // options.go
+	case *rekeyReq:
+		s.rekeyed = true
+	case interface{ run(*slowPath) }: // slowConfigReq (options.go)
 		m.run(s)
+	}
+}
+
+// installKeys gives every responder the keys in force at now.
+func (s *slowPath) installKeys(now int64) {
+	s.rekeyed = false
+	ks := s.ir.keys.keys()
+	for _, p := range s.ports {
+		p.resp.SetKeys(ks, now) // valid keys: no error
 	}
 }
 
@@ -147,6 +164,9 @@ func (s *slowPath) HandleSlow(sp *fastpath.SlowPath, p *fastpath.Packet) {
 		return
 	}
 	now := s.now(p.Poller)
+	if s.rekeyed {
+		s.installKeys(now)
+	}
 	pi := assoc.PacketInfo{Src: p.Frame.Source, Dst: p.Frame.Destination,
 		Size: p.Frame.End - p.Frame.L3Offset, ECN: p.Frame.ECN}
 	first, _ := p.SCTP.FirstChunk()

@@ -279,12 +279,12 @@ func TestSlowPathHandOverOrphan(t *testing.T) {
 	}
 	defer srv.Close()
 	// An association as the slow path makes one, for a peer at the client.
-	cl, err := assoc.NewEndpoint(assoc.Config{LocalPort: 7100}, []byte("client"), 0)
+	cl, err := assoc.NewEndpoint(assoc.Config{LocalPort: 7100}, assoc.CookieKeys{Cur: assoc.CookieKey{Key: []byte("client")}}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	rc := assoc.Config{LocalPort: 5012}
-	resp, err := assoc.NewResponder(&rc, srv.ir.cookie, 0)
+	resp, err := assoc.NewResponder(&rc, srv.ir.keys.keys(), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -391,7 +391,7 @@ func TestSlowPathInitAllocs(t *testing.T) {
 		}
 		pcs = append(pcs, fastpath.PollerConfig{Link: l, Handler: sinks[i]})
 	}
-	s := newSlowPath(&ifaceRuntime{cookie: []byte("0123456789abcdef0123456789abcdef")})
+	s := newSlowPath(&ifaceRuntime{keys: testKeeper(t)})
 	g, err := fastpath.NewGroup(fastpath.GroupConfig{Pollers: pcs, Slow: s})
 	if err != nil {
 		t.Fatal(err)

@@ -25,17 +25,17 @@ func newSlowBed(t testing.TB, seed uint64) *slowBed {
 	key := []byte("shared cookie key")
 	sc := testConfig(portB, seed)
 	sc.OwnerBits = bedOwnerBits
-	slow, err := NewResponder(&sc, key, 0)
+	slow, err := NewResponder(&sc, CookieKeys{Cur: CookieKey{Key: key}}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	pc := testConfig(portB, seed+1)
 	pc.OwnerBits, pc.Owner = bedOwnerBits, bedOwner
-	poll, err := NewEndpoint(pc, key, 0)
+	poll, err := NewEndpoint(pc, CookieKeys{Cur: CookieKey{Key: key}}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cl, err := NewEndpoint(testConfig(portA, seed+2), []byte("client key"), 0)
+	cl, err := NewEndpoint(testConfig(portA, seed+2), testKeys("client key"), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -307,7 +307,7 @@ func TestAdoptAcrossGoroutines(t *testing.T) {
 		}
 	}()
 	for i := range 40 {
-		cl, err := NewEndpoint(testConfig(portA+uint16(i), uint64(100+i)), []byte("k"), 0)
+		cl, err := NewEndpoint(testConfig(portA+uint16(i), uint64(100+i)), testKeys("k"), 0)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -73,7 +73,7 @@ func BenchmarkResponderInit(b *testing.B) {
 	// Baseline in the same run: the HMAC-SHA256 of one cookie body, the
 	// irreducible cost of a stateless INIT ACK.
 	var k cookieKeys
-	k.rotate([]byte("k"), 0, 1)
+	k.set(&CookieKeys{Cur: CookieKey{Key: []byte("k")}}, 0, 1)
 	body := make([]byte, cookieBodyLen)
 	const baseN = 20000
 	t0 := time.Now()

@@ -53,8 +53,8 @@ func TestStreamNegotiation(t *testing.T) {
 	ca, cb := testConfig(portA, 102), testConfig(portB, 103)
 	ca.OutStreams, ca.MaxInStreams = 20, 7
 	cb.OutStreams, cb.MaxInStreams = 9, 5
-	ea, _ := NewEndpoint(ca, []byte("a"), 0)
-	eb, _ := NewEndpoint(cb, []byte("b"), 0)
+	ea, _ := NewEndpoint(ca, testKeys("a"), 0)
+	eb, _ := NewEndpoint(cb, testKeys("b"), 0)
 	p := &pair{t: t, a: ea, b: eb}
 	a, err := ea.Connect(0, []netip.Addr{addrB}, portB)
 	if err != nil {

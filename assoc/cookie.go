@@ -7,6 +7,7 @@ import (
 	"errors"
 	"hash"
 	"net/netip"
+	"time"
 )
 
 // The State Cookie (RFC 9260 5.1.3): a versioned, fixed-layout body sealed
@@ -63,26 +64,66 @@ type cookieData struct {
 	addrs                   [maxCookieAddrs]netip.Addr
 }
 
-// cookieKeys seals and opens cookies. The previous key stays valid for one
-// cookie lifetime after a rotation, so cookies in flight survive it.
+// CookieKey is a State Cookie secret (RFC 9260 5.1.3) and its generation:
+// the key id every cookie sealed with it carries.
+type CookieKey struct {
+	Gen uint8
+	Key []byte
+}
+
+// CookieKeys is the secret in force and the one it replaced, as told to
+// every holder of an endpoint's keys (the slow path's responder and each
+// poller's engine, design.md 3). A cookie sealed by one holder may come back
+// to another (a restart or a collision, RFC 9260 5.2.4), so holders name
+// keys by the generations given here, never by how many rotations they saw:
+// a holder created after N rotations agrees with one that saw them all.
+type CookieKeys struct {
+	Cur CookieKey
+	// Prev is the key Cur replaced (empty Key: none). RFC 9260 5.1.3 lets
+	// the cookie's timestamp pick the key: Prev still opens its cookies for
+	// one cookie span (the holder's Valid.Cookie.Life plus its
+	// MaxCookiePreservative) after the rotation, which happened Age ago
+	// (negative counts as 0).
+	Prev CookieKey
+	Age  time.Duration
+}
+
+// Rotate returns the keys after a rotation to key: key is the next
+// generation, the current key becomes the previous one, and Age is 0.
+func (k CookieKeys) Rotate(key []byte) CookieKeys {
+	return CookieKeys{Cur: CookieKey{Gen: k.Cur.Gen + 1, Key: key}, Prev: k.Cur}
+}
+
+// ErrKeyGen is returned for keys whose previous and current generations
+// are equal: a cookie's key id would not say which key sealed it.
+var ErrKeyGen = errors.New("assoc: previous and current cookie keys share a generation")
+
+// cookieKeys seals and opens cookies: the current key seals, the current
+// or (until prevUntil) the previous key opens, chosen by the cookie's key id.
 type cookieKeys struct {
-	id        uint8
-	cur, prev hash.Hash
-	hasPrev   bool
-	prevUntil int64 // ns; the previous key is refused from then on
-	sum       [cookieMACLen]byte
+	curGen, prevGen uint8
+	cur, prev       hash.Hash // prev nil: none
+	prevUntil       int64     // ns; the previous key is refused from then on
+	sum             [cookieMACLen]byte
 }
 
 func newHMAC(key []byte) hash.Hash { return hmac.New(sha256.New, key) }
 
-// rotate installs a new current key at now; the old one stays valid until
-// now+life.
-func (k *cookieKeys) rotate(key []byte, now, life int64) {
-	if k.cur != nil {
-		k.prev, k.hasPrev, k.prevUntil = k.cur, true, now+life
+// set installs ks at now; span is how long the previous key opens cookies
+// after the rotation.
+func (k *cookieKeys) set(ks *CookieKeys, now, span int64) error {
+	if len(ks.Cur.Key) == 0 {
+		return ErrNoKey
 	}
-	k.cur = newHMAC(key)
-	k.id++
+	if len(ks.Prev.Key) != 0 && ks.Prev.Gen == ks.Cur.Gen {
+		return ErrKeyGen
+	}
+	k.curGen, k.cur = ks.Cur.Gen, newHMAC(ks.Cur.Key)
+	k.prev = nil
+	if until := now - int64(max(ks.Age, 0)) + span; len(ks.Prev.Key) != 0 && until > now {
+		k.prevGen, k.prev, k.prevUntil = ks.Prev.Gen, newHMAC(ks.Prev.Key), until
+	}
+	return nil
 }
 
 func (k *cookieKeys) mac(h hash.Hash, body []byte) []byte {
@@ -111,7 +152,7 @@ func (k *cookieKeys) seal(b []byte, c *cookieData) []byte {
 	b = append(b, make([]byte, cookieLen)...) // no allocation when b has room
 	p := b[o:]
 	n := min(c.nAddrs, maxCookieAddrs)
-	p[0], p[1], p[2], p[3] = cookieVersion, k.id, uint8(n), c.flags
+	p[0], p[1], p[2], p[3] = cookieVersion, k.curGen, uint8(n), c.flags
 	be := binary.BigEndian
 	be.PutUint64(p[4:], uint64(c.created))
 	be.PutUint32(p[12:], c.lifeMs)
@@ -155,9 +196,9 @@ func (k *cookieKeys) open(p []byte, now int64, c *cookieData) error {
 	}
 	var h hash.Hash
 	switch {
-	case k.cur != nil && p[1] == k.id:
+	case k.cur != nil && p[1] == k.curGen:
 		h = k.cur
-	case k.hasPrev && p[1] == k.id-1 && now < k.prevUntil:
+	case k.prev != nil && p[1] == k.prevGen && now < k.prevUntil:
 		h = k.prev
 	default:
 		return ErrCookieMAC

@@ -50,7 +50,7 @@ func chunkOf(t testing.TB, pkt []byte, i int) wire.Chunk {
 
 func newTestResponder(t testing.TB) *Responder {
 	cfg := testConfig(portB, 9)
-	r, err := NewResponder(&cfg, []byte("k1"), 0)
+	r, err := NewResponder(&cfg, testKeys("k1"), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,8 +197,10 @@ func TestCookieWrongTags(t *testing.T) {
 // Key rotation: the previous key is accepted for one lifetime, then refused.
 func TestCookieKeyRotation(t *testing.T) {
 	r := newTestResponder(t)
+	ks := testKeys("k1")
 	ck, ia := cookieFrom(t, r, 0, nil)
-	if err := r.RotateKey([]byte("k2"), 1); err != nil {
+	ks = ks.Rotate([]byte("k2"))
+	if err := r.SetKeys(ks, 1); err != nil {
 		t.Fatal(err)
 	}
 	pkt := mustParse(t, cookieEchoPacket(ia.InitiateTag(), ck))
@@ -211,12 +213,14 @@ func TestCookieKeyRotation(t *testing.T) {
 	}
 	// Two rotations: the key before the previous is refused at once.
 	ck2, ia2 := cookieFrom(t, r, 10, nil)
-	r.RotateKey([]byte("k3"), 11)
-	r.RotateKey([]byte("k4"), 12)
+	ks = ks.Rotate([]byte("k3"))
+	r.SetKeys(ks, 11)
+	ks = ks.Rotate([]byte("k4"))
+	r.SetKeys(ks, 12)
 	if _, _, err := r.AcceptCookie(13, piAB, mustParse(t, cookieEchoPacket(ia2.InitiateTag(), ck2)), nil); !errors.Is(err, ErrCookieMAC) {
 		t.Fatalf("key two rotations old accepted: %v", err)
 	}
-	if r.RotateKey(nil, 0) == nil {
+	if r.SetKeys(CookieKeys{}, 0) == nil {
 		t.Fatal("empty key accepted")
 	}
 }

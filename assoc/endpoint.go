@@ -35,10 +35,10 @@ type peerKey struct {
 	port uint16
 }
 
-// NewEndpoint validates cfg and returns an endpoint whose cookies are sealed
-// with key from now on.
-func NewEndpoint(cfg Config, key []byte, now int64) (*Endpoint, error) {
-	r, err := NewResponder(&cfg, key, now)
+// NewEndpoint validates cfg and returns an endpoint with the cookie keys in
+// force at now (Responder.SetKeys changes them).
+func NewEndpoint(cfg Config, keys CookieKeys, now int64) (*Endpoint, error) {
+	r, err := NewResponder(&cfg, keys, now)
 	if err != nil {
 		return nil, err
 	}

@@ -26,7 +26,7 @@ func fuzzStart(t *testing.T, which byte) (*pair, [][]byte) {
 			c := testConfig([]uint16{portA, portB}[i], uint64(which)+uint64(i))
 			c.LocalAddrs, c.DisableHeartbeats, c.HBInterval = addrs, false, 2e9
 			c.PathMaxRetrans = 2
-			e, err := NewEndpoint(c, []byte("key"), 0)
+			e, err := NewEndpoint(c, testKeys("key"), 0)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -305,7 +305,7 @@ func FuzzReceive(f *testing.F) {
 	f.Add(build(portA, portB, 7, func(w *wire.Builder) { w.Chunk(0xFF, 0, []byte{1, 2, 3}) }))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		p, _, b := establishedPair(t, 1)
-		fresh, _ := NewEndpoint(testConfig(portB, 3), []byte("k"), 0)
+		fresh, _ := NewEndpoint(testConfig(portB, 3), testKeys("k"), 0)
 		pkt := append([]byte(nil), raw...)
 		if len(pkt) >= 8 && pkt[4]&1 == 1 { // half the time, our tag
 			pkt[4], pkt[5], pkt[6], pkt[7] = byte(b.LocalTag()>>24), byte(b.LocalTag()>>16), byte(b.LocalTag()>>8), byte(b.LocalTag())

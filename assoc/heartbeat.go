@@ -183,7 +183,7 @@ func (a *Assoc) hbAck(now int64, v []byte) bool {
 }
 
 // RequestHeartbeat sends a HEARTBEAT to the peer address addr now (RFC
-// 9260 8.3 on-demand, RFC 6458 8.3.5 SCTP_PEER_ADDR_PARAMS with
+// 9260 8.3 on-demand, RFC 6458 8.1.12 SCTP_PEER_ADDR_PARAMS with
 // SPP_HB_DEMAND); unanswered within the path's RTO it counts as an error.
 func (a *Assoc) RequestHeartbeat(now int64, addr netip.Addr) error {
 	i := a.pathIndex(addr)

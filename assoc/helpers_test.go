@@ -32,11 +32,11 @@ type pair struct {
 }
 
 func newPair(t testing.TB, seed uint64) *pair {
-	ea, err := NewEndpoint(testConfig(portA, seed), []byte("key-a"), 0)
+	ea, err := NewEndpoint(testConfig(portA, seed), testKeys("key-a"), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	eb, err := NewEndpoint(testConfig(portB, seed+1), []byte("key-b"), 0)
+	eb, err := NewEndpoint(testConfig(portB, seed+1), testKeys("key-b"), 0)
 	if err != nil {
 		t.Fatal(err)
 	}

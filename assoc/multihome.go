@@ -36,7 +36,7 @@ func (a *Assoc) pathIndex(addr netip.Addr) int {
 	return -1
 }
 
-// SetPrimary makes addr the primary path (PRIMARY_ADDR, RFC 6458 8.3.2;
+// SetPrimary makes addr the primary path (PRIMARY_ADDR, RFC 6458 8.1.9;
 // RFC 9260 6.4): new DATA goes there while it is active.
 func (a *Assoc) SetPrimary(addr netip.Addr) error {
 	i := a.pathIndex(addr)

@@ -51,7 +51,7 @@ func newMH(t *testing.T, na, nb int, mod func(*Config)) (*mh, *Assoc, *Assoc) {
 		if mod != nil {
 			mod(&c)
 		}
-		e, err := NewEndpoint(c, []byte("key"), 0)
+		e, err := NewEndpoint(c, testKeys("key"), 0)
 		if err != nil {
 			t.Fatal(err)
 		}

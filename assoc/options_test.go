@@ -179,7 +179,7 @@ func TestStatus(t *testing.T) {
 // associations it creates afterwards; those created before keep theirs.
 func TestResponderUpdateConfig(t *testing.T) {
 	cfg := testConfig(portA, 9)
-	r, err := NewResponder(&cfg, []byte("key"), 0)
+	r, err := NewResponder(&cfg, testKeys("key"), 0)
 	if err != nil {
 		t.Fatal(err)
 	}

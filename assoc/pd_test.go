@@ -13,7 +13,7 @@ func TestPartialDelivery(t *testing.T) {
 	p := newPair(t, 90)
 	cb := testConfig(portB, 91)
 	cb.ARwnd = 4000
-	eb, err := NewEndpoint(cb, []byte("key-b"), 0)
+	eb, err := NewEndpoint(cb, testKeys("key-b"), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func TestWindowUpdate(t *testing.T) {
 	p := newPair(t, 92)
 	cb := testConfig(portB, 93)
 	cb.ARwnd = 3000
-	eb, _ := NewEndpoint(cb, []byte("key-b"), 0)
+	eb, _ := NewEndpoint(cb, testKeys("key-b"), 0)
 	p.b = eb
 	a, _ := p.a.Connect(0, []netip.Addr{addrB}, portB)
 	p.flush()

@@ -19,7 +19,8 @@ type PacketInfo struct {
 // Cookies, and creates an association from a valid COOKIE ECHO. Like an
 // Assoc it is owned by one goroutine (it keeps scratch space to stay
 // allocation-free); give each poller or slow path its own, with the same keys
-// and the same clock (a cookie's creation time is the caller's now).
+// (CookieKeys: the same generations) and the same clock (a cookie's creation
+// time is the caller's now).
 type Responder struct {
 	cfg  *Config
 	keys cookieKeys
@@ -48,31 +49,29 @@ func (r *Responder) tag() uint32 {
 	return t
 }
 
-// ErrNoKey is returned by NewResponder for an empty cookie key.
+// ErrNoKey is returned for an empty current cookie key.
 var ErrNoKey = errors.New("assoc: empty cookie key")
 
 // NewResponder returns a responder for cfg (validated here) with the cookie
-// key in force from now.
-func NewResponder(cfg *Config, key []byte, now int64) (*Responder, error) {
+// keys in force at now (see SetKeys).
+func NewResponder(cfg *Config, keys CookieKeys, now int64) (*Responder, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if len(key) == 0 {
-		return nil, ErrNoKey
-	}
 	r := &Responder{cfg: cfg}
-	r.keys.rotate(key, now, int64(cfg.ValidCookieLife))
+	if err := r.SetKeys(keys, now); err != nil {
+		return nil, err
+	}
 	return r, nil
 }
 
-// RotateKey installs a new cookie key; cookies sealed with the previous key
-// stay valid for one Valid.Cookie.Life (plus the bounded preservative).
-func (r *Responder) RotateKey(key []byte, now int64) error {
-	if len(key) == 0 {
-		return ErrNoKey
-	}
-	r.keys.rotate(key, now, int64(r.cfg.ValidCookieLife+r.cfg.MaxCookiePreservative))
-	return nil
+// SetKeys installs the cookie keys in force at now (RFC 9260 5.1.3: the
+// secret is changed from time to time): keys.Cur seals from now on, and
+// keys.Prev opens its cookies until Valid.Cookie.Life plus the bounded
+// preservative after the rotation (keys.Age before now). Every holder of an
+// endpoint's keys must be given the same generations.
+func (r *Responder) SetKeys(keys CookieKeys, now int64) error {
+	return r.keys.set(&keys, now, int64(r.cfg.ValidCookieLife+r.cfg.MaxCookiePreservative))
 }
 
 // HandleInit answers an INIT that matches no association (RFC 9260 5.1 B):

@@ -174,7 +174,7 @@ func TestCookieEchoCasesCD(t *testing.T) {
 func TestRestartWhileShuttingDown(t *testing.T) {
 	p, _, b := establishedPair(t, 8)
 	pi, piBA := PacketInfo{Src: addrA, Dst: addrB}, PacketInfo{Src: addrB, Dst: addrA}
-	na, _ := NewEndpoint(testConfig(portA, 99), []byte("new"), 0) // A restarted
+	na, _ := NewEndpoint(testConfig(portA, 99), testKeys("new"), 0) // A restarted
 	p.a = na
 	na.Connect(0, []netip.Addr{addrB}, portB)
 	p.b.Receive(0, pi, take(na)[0])

@@ -172,8 +172,8 @@ func TestAdaptation(t *testing.T) {
 	ca, cb := testConfig(portA, 1), testConfig(portB, 2)
 	ca.HasAdaptation, ca.Adaptation = true, 0xA
 	cb.HasAdaptation, cb.Adaptation = true, 0xB
-	ea, _ := NewEndpoint(ca, []byte("a"), 0)
-	eb, _ := NewEndpoint(cb, []byte("b"), 0)
+	ea, _ := NewEndpoint(ca, testKeys("a"), 0)
+	eb, _ := NewEndpoint(cb, testKeys("b"), 0)
 	p := &pair{t: t, a: ea, b: eb}
 	ea.Connect(0, []netip.Addr{addrB}, portB)
 	p.flush()
@@ -226,7 +226,7 @@ func TestConfigValidate(t *testing.T) {
 func TestOwnerBits(t *testing.T) {
 	c := testConfig(portA, 5)
 	c.OwnerBits, c.Owner = 8, 0xA5
-	e, err := NewEndpoint(c, []byte("k"), 0)
+	e, err := NewEndpoint(c, testKeys("k"), 0)
 	if err != nil {
 		t.Fatal(err)
 	}

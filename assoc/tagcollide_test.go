@@ -31,7 +31,7 @@ func TestTagCollision(t *testing.T) {
 	peerC := netip.MustParseAddr("198.18.0.3")
 	newB := func(script ...uint32) (*Endpoint, *scriptRand) {
 		r := &scriptRand{script: script, rest: rand.New(rand.NewPCG(1, 2))}
-		e, err := NewEndpoint(Config{LocalPort: portB, Rand: r}, []byte("key-b"), 0)
+		e, err := NewEndpoint(Config{LocalPort: portB, Rand: r}, testKeys("key-b"), 0)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -46,8 +46,8 @@ func frame(src, dst netip.Addr, sctp []byte) []byte {
 func TestTsharkDissectsOutput(t *testing.T) {
 	ca, cb := testConfig(portA, 50), testConfig(portB, 51)
 	ca.HasAdaptation, ca.Adaptation = true, 7
-	ea, _ := NewEndpoint(ca, []byte("a"), 0)
-	eb, _ := NewEndpoint(cb, []byte("b"), 0)
+	ea, _ := NewEndpoint(ca, testKeys("a"), 0)
+	eb, _ := NewEndpoint(cb, testKeys("b"), 0)
 	p := &pair{t: t, a: ea, b: eb}
 	var frames [][]byte
 	var want []string

@@ -64,8 +64,8 @@ func (c constRand) Uint32() uint32 { return uint32(c) }
 func TestDataAcrossTSNWrap(t *testing.T) {
 	ca, cb := testConfig(portA, 1), testConfig(portB, 2)
 	ca.Rand, cb.Rand = constRand(0xFFFFFFF0), constRand(0xFFFFFFE0)
-	ea, _ := NewEndpoint(ca, []byte("a"), 0)
-	eb, _ := NewEndpoint(cb, []byte("b"), 0)
+	ea, _ := NewEndpoint(ca, testKeys("a"), 0)
+	eb, _ := NewEndpoint(cb, testKeys("b"), 0)
 	p := &pair{t: t, a: ea, b: eb}
 	a, err := ea.Connect(0, []netip.Addr{addrB}, portB)
 	if err != nil {

@@ -116,7 +116,7 @@ func (h *Host) boot() error {
 	for i := range key {
 		key[i] = byte(h.net.rng.Uint32())
 	}
-	ep, err := assoc.NewEndpoint(cfg, key[:], h.net.now)
+	ep, err := assoc.NewEndpoint(cfg, assoc.CookieKeys{Cur: assoc.CookieKey{Key: key[:]}}, h.net.now)
 	if err != nil {
 		return err
 	}
