@@ -385,8 +385,21 @@ func TestPollerICMPRouting(t *testing.T) {
 	h := &echoHandler{}
 	g, peers := newTestGroup(t, 2, h, nil)
 	g.Shared().Set(TupleKey{Peer: ipB, LocalPort: 5000, PeerPort: 5001}, 1)
-	// What we sent to B (ports 5000 -> 5001), quoted by a router in a
-	// "fragmentation needed" (RFC 1191) with MTU 1280.
+	b := fragNeededFrame(t)
+	send(t, peers[0], b)
+	g.Pollers()[0].Poll()
+	g.Pollers()[1].Poll()
+	if len(h.icmps) != 1 || h.icmps[0].MTU != 1280 || h.icmps[0].QuotedVerificationTag() != 0x77 {
+		t.Fatalf("ICMP errors handled: %+v", h.icmps)
+	}
+	if st := g.Pollers()[0].Stats(); st.ForwardedOut != 1 {
+		t.Errorf("ICMP not forwarded to the owner: %+v", st)
+	}
+}
+
+// fragNeededFrame is what A sent to B (ports 5000 -> 5001), quoted by a
+// router in a "fragmentation needed" (RFC 1191) with MTU 1280.
+func fragNeededFrame(t testing.TB) []byte {
 	quoted := buildFrame(t, nil, frameOpts{src: ipA, dst: ipB, vtag: 0x77, chunk: wire.ChunkData})
 	binary.BigEndian.PutUint16(quoted[wire.EthernetHeaderLen+20:], 5000)
 	binary.BigEndian.PutUint16(quoted[wire.EthernetHeaderLen+22:], 5001)
@@ -398,15 +411,7 @@ func TestPollerICMPRouting(t *testing.T) {
 	if err := wire.FinishIPv4(b, wire.EthernetHeaderLen); err != nil {
 		t.Fatal(err)
 	}
-	send(t, peers[0], b)
-	g.Pollers()[0].Poll()
-	g.Pollers()[1].Poll()
-	if len(h.icmps) != 1 || h.icmps[0].MTU != 1280 || h.icmps[0].QuotedVerificationTag() != 0x77 {
-		t.Fatalf("ICMP errors handled: %+v", h.icmps)
-	}
-	if st := g.Pollers()[0].Stats(); st.ForwardedOut != 1 {
-		t.Errorf("ICMP not forwarded to the owner: %+v", st)
-	}
+	return b
 }
 
 // appendFragNeeded appends an ICMPv4 destination unreachable, fragmentation

@@ -60,20 +60,7 @@ func (s *SlowPath) Handled() uint64 { return s.handled.Load() }
 
 func (s *SlowPath) run(stop <-chan struct{}) {
 	for {
-		n := s.in.PopBatch(s.batch)
-		for i := 0; i < n; i++ {
-			msg := s.batch[i]
-			s.batch[i] = inMsg{}
-			s.handled.inc()
-			if msg.buf == nil {
-				s.h.HandleRequest(s, msg.ctl)
-				continue
-			}
-			x := msg.buf
-			s.handlePacket(x)
-			x.owner.returns.Push(x)
-		}
-		if n > 0 {
+		if s.drain() > 0 {
 			continue
 		}
 		s.waiter.Prepare()
@@ -85,6 +72,24 @@ func (s *SlowPath) run(stop <-chan struct{}) {
 			return
 		}
 	}
+}
+
+// drain handles one batch of the inbound ring and returns its size.
+func (s *SlowPath) drain() int {
+	n := s.in.PopBatch(s.batch)
+	for i := 0; i < n; i++ {
+		msg := s.batch[i]
+		s.batch[i] = inMsg{}
+		s.handled.inc()
+		if msg.buf == nil {
+			s.h.HandleRequest(s, msg.ctl)
+			continue
+		}
+		x := msg.buf
+		s.handlePacket(x)
+		x.owner.returns.Push(x)
+	}
+	return n
 }
 
 // handlePacket re-parses the copied frame (its receiver validated it) and
