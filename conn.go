@@ -256,6 +256,23 @@ func (a *Assoc) txRoom(n int) bool {
 	return q == 0 || q+int64(n) <= txBudget
 }
 
+// wakeWriter is the poller's signal, after taking messages off the send
+// ring, to a SendMsg blocked on it: sent only once the ring has drained to
+// half its slots and half its byte budget (hysteresis). A producer far
+// ahead of the network then wakes once per half ring instead of once per
+// SACK that makes a little room: each wake-up of a parked goroutine costs
+// a thread wake-up and sleep, more than the few messages it would push.
+// At half, any message fits (maxMessage is at most txBudget/2), so a woken
+// producer always makes progress.
+func (a *Assoc) wakeWriter() {
+	if a.tx.Len() <= a.tx.Cap()/2 && a.txBytes.Load() <= txBudget/2 {
+		signal(a.writable)
+	}
+}
+
+// wakeWriter's promise that any message fits at half the budget.
+var _ [txBudget/2 - maxMessage]struct{}
+
 // popTx takes the next message off the send ring (the poller, or a test in
 // its place) and gives its bytes back to the budget.
 func (a *Assoc) popTx() (txMsg, bool) {

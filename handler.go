@@ -388,7 +388,7 @@ func (h *pollerHandler) drainTx(c *fastpath.Ctx, a *Assoc) {
 		}
 	}
 	if moved {
-		signal(a.writable)
+		a.wakeWriter()
 		if pe := h.ports[a.ep.port]; pe != nil {
 			pe.dirty = true
 		}
