@@ -100,7 +100,7 @@ func TestUsrsctpClientToOurEcho(t *testing.T) {
 func TestFaultsOurClientToUsrsctpEcho(t *testing.T) {
 	path, r, pcap := relayed(t, 12)
 	path.B.NS.Start(t, testbed.USRSCTP("echo_server"))
-	time.Sleep(500 * time.Millisecond) // it binds
+	testbed.WaitUsrsctp(t, path.B.NS)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cfg := fastRTO
@@ -192,7 +192,7 @@ func TestUsrsctpPeerRestart(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	srv := srvLink.NS.Start(t, testbed.USRSCTP("echo_server"))
-	time.Sleep(500 * time.Millisecond)
+	testbed.WaitUsrsctp(t, srvLink.NS)
 	capture := testbed.StartCapture(t, srvLink.NS, srvLink.Name, "sctp or icmp")
 	cfg := sctpxdp.Config{Interface: cliLink.Name, NetNS: cliLink.NS.Path(), Assoc: fastRTO}
 	cfg.Assoc.NoDelay = true
@@ -216,7 +216,7 @@ func TestUsrsctpPeerRestart(t *testing.T) {
 		t.Fatal("echo_server outlived SIGKILL")
 	}
 	srvLink.NS.Start(t, testbed.USRSCTP("echo_server"))
-	time.Sleep(500 * time.Millisecond)
+	testbed.WaitUsrsctp(t, srvLink.NS)
 	start := time.Now()
 	err = echo(a, "after the restart")
 	ended := time.Since(start)

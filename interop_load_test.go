@@ -124,7 +124,7 @@ func TestUsrsctpToOurServer(t *testing.T) {
 func TestOurClientToUsrsctpTsctp(t *testing.T) {
 	srvLink, cliLink := pair(t)
 	srv := srvLink.NS.Start(t, testbed.USRSCTP("tsctp"), "-E", "0", "-p", "5202")
-	time.Sleep(500 * time.Millisecond) // it binds
+	testbed.WaitUsrsctp(t, srvLink.NS)
 	for k, load := range interopLoads {
 		t.Run(load.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)

@@ -21,7 +21,7 @@ import (
 func TestOurClientToUsrsctpEcho(t *testing.T) {
 	srvLink, cliLink := pair(t)
 	srvLink.NS.Start(t, testbed.USRSCTP("echo_server"))
-	time.Sleep(500 * time.Millisecond) // it binds
+	testbed.WaitUsrsctp(t, srvLink.NS)
 	for _, dst := range []netip.Addr{srvLink.IPv4, srvLink.IPv6} {
 		name := "IPv4"
 		if dst.Is6() {

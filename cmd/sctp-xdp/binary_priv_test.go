@@ -73,7 +73,7 @@ func TestBenchToUsrsctpDiscard(t *testing.T) {
 	na, nb := testbed.NewNetns(t), testbed.NewNetns(t)
 	srv, cli := testbed.NewVeth(t, na, nb, testbed.VethConfig{})
 	na.Start(t, testbed.USRSCTP("discard_server"))
-	time.Sleep(500 * time.Millisecond) // it binds
+	testbed.WaitUsrsctp(t, na)
 	out := nb.Run(t, sctpXDP(t), "bench", "--iface", cli.Name, "--peer", netip.AddrPortFrom(srv.IPv4, 9).String(),
 		"--count", "4000", "--size", "300", "--assocs", "2", "--json")
 	r := parseBenchJSON(t, out, 300, 2, "discard")

@@ -29,7 +29,7 @@ func TestRelayImpairsSCTP(t *testing.T) {
 	im := relay.Impairment{Loss: 0.05, Duplicate: 0.05, Reorder: 0.05, Delay: time.Millisecond, Jitter: time.Millisecond}
 	r, pcap := path.StartRelay(t, relay.Config{AtoB: im, BtoA: im, Seed: 1})
 	srv := b.Start(t, testbed.USRSCTP("tsctp"), "-E", "0", "-n", "1000")
-	time.Sleep(500 * time.Millisecond) // the server binds
+	testbed.WaitUsrsctp(t, b)
 	out := a.Run(t, testbed.USRSCTP("tsctp"), "-E", "0", "-n", "1000", "-l", "100", path.B.IPv4.String())
 	if !strings.Contains(out, "Sending of 1000 messages") {
 		t.Fatalf("tsctp client:\n%s", out)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -20,6 +21,55 @@ const USRSCTPDir = "/usr/lib/usrsctp"
 
 // USRSCTP is the path of a usrsctp example program.
 func USRSCTP(prog string) string { return filepath.Join(USRSCTPDir, prog) }
+
+// WaitUsrsctp waits (up to 10 s; t fails after) until a usrsctp program
+// started in n runs its stack: SCTP over raw IP shows as a raw socket of
+// protocol 132 in n's /proc/net/raw or raw6, which usrsctp_init opens
+// just before the program binds and listens; a short settle covers those
+// calls. Before that, an INIT finds no listener: the kernel (without
+// SCTP) answers protocol unreachable. A fixed sleep was the wait before,
+// too short when starting a process takes long on a loaded machine.
+func WaitUsrsctp(t testing.TB, n *Netns) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var up bool
+		err := n.Do(func() error {
+			for _, f := range []string{"/proc/thread-self/net/raw", "/proc/thread-self/net/raw6"} {
+				b, err := os.ReadFile(f)
+				if err != nil {
+					return err
+				}
+				if rawSCTPSocket(string(b)) {
+					up = true
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("testbed: raw sockets of %s: %v", n.Name(), err)
+		}
+		if up {
+			time.Sleep(200 * time.Millisecond)
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("testbed: no usrsctp raw socket in %s after 10 s", n.Name())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// rawSCTPSocket reports whether a /proc/net/raw{,6} table lists a socket
+// bound to protocol 132 (the local address's port field is the protocol).
+func rawSCTPSocket(table string) bool {
+	for _, l := range strings.Split(table, "\n")[1:] {
+		if fs := strings.Fields(l); len(fs) > 1 && strings.HasSuffix(fs[1], ":0084") {
+			return true
+		}
+	}
+	return false
+}
 
 var cpeerMu sync.Mutex
 
