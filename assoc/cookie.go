@@ -44,6 +44,7 @@ var (
 	ErrCookiePorts   = errors.New("assoc: state cookie ports do not match the packet")
 	ErrCookieTag     = errors.New("assoc: COOKIE ECHO verification tag differs from the cookie's tag")
 	ErrCookieAddress = errors.New("assoc: state cookie addresses are invalid")
+	ErrCookieStreams = errors.New("assoc: state cookie has no streams")
 )
 
 // cookieData is a decoded State Cookie.
@@ -229,6 +230,12 @@ func (k *cookieKeys) open(p []byte, now int64, c *cookieData) error {
 	}
 	if c.nAddrs > maxCookieAddrs {
 		return ErrCookieAddress
+	}
+	// Defence in depth: we never seal zero streams (an INIT or INIT ACK
+	// with zero OS or MIS is refused, RFC 9260 3.3.2), so a cookie saying
+	// so was not sealed by our code, whatever its MAC.
+	if c.localOS == 0 || c.localMIS == 0 || c.peerOS == 0 || c.peerMIS == 0 {
+		return ErrCookieStreams
 	}
 	v4 := be.Uint16(p[60:])
 	c.src = getAddr(p[64:], v4&(1<<8) != 0)

@@ -136,6 +136,25 @@ func TestCookieBadMAC(t *testing.T) {
 	}
 }
 
+// A cookie with a good MAC that says zero streams (which our sealing never
+// writes, RFC 9260 3.3.2) makes no association.
+func TestCookieZeroStreams(t *testing.T) {
+	for _, off := range []int{40, 42, 52, 54} { // local OS, local MIS, peer OS, peer MIS
+		r := newTestResponder(t)
+		ck, ia := cookieFrom(t, r, 0, nil)
+		bad := append([]byte(nil), ck...)
+		bad[off], bad[off+1] = 0, 0
+		copy(bad[cookieBodyLen:], r.keys.mac(r.keys.cur, bad[:cookieBodyLen]))
+		a, _, err := r.AcceptCookie(1, piAB, mustParse(t, cookieEchoPacket(ia.InitiateTag(), bad)), nil)
+		if !errors.Is(err, ErrCookieStreams) || a != nil {
+			t.Errorf("zero at %d: association %v, %v; want ErrCookieStreams", off, a != nil, err)
+		}
+		if a, _, err := r.AcceptCookie(1, piAB, mustParse(t, cookieEchoPacket(ia.InitiateTag(), ck)), nil); err != nil || a == nil {
+			t.Fatalf("the unchanged cookie: %v", err)
+		}
+	}
+}
+
 // RFC 9260 5.1.5 step 3 and 3.3.10.3: a stale cookie gets an ERROR with
 // the staleness in microseconds.
 func TestCookieStale(t *testing.T) {

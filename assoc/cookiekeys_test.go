@@ -217,7 +217,8 @@ func TestAllocsCookieKeysRotated(t *testing.T) {
 	var k cookieKeys
 	ks := testKeys("k1")
 	k.set(&ks, 0, int64(time.Minute))
-	cd := cookieData{created: 1, lifeMs: 1000, localPort: portB, peerPort: portA, src: addrA, dst: addrB}
+	cd := cookieData{created: 1, lifeMs: 1000, localPort: portB, peerPort: portA, src: addrA, dst: addrB,
+		localOS: 10, localMIS: 10, peerOS: 10, peerMIS: 10}
 	var b1, b2 [cookieLen]byte
 	old := k.seal(b1[:0], &cd)
 	ks = ks.Rotate([]byte("k2"))
