@@ -13,6 +13,7 @@ import (
 // Chunk types as tshark prints sctp.chunk_type (RFC 9260 3.2).
 const (
 	chunkData             = "0"
+	chunkInit             = "1"
 	chunkAbort            = "6"
 	chunkShutdown         = "7"
 	chunkShutdownAck      = "8"

@@ -18,8 +18,9 @@ func minPMTU(v6 bool) int {
 // quoted destination must be one of the peer's addresses; anything else is
 // ignored (an attacker's guess). A "fragmentation needed" (RFC 1191) or
 // "packet too big" (RFC 8201) lowers that path's MTU (RFC 9260 7.3, never
-// below the IP minimum, never raised); later DATA is cut to it. It reports
-// whether the message was accepted.
+// below the IP minimum, never raised); later DATA is cut to it. A
+// "protocol unreachable" about our INIT ends the handshake (ICMP8, below).
+// It reports whether the message was accepted.
 func (a *Assoc) HandleICMP(now int64, e *wire.ICMPError) bool {
 	if a.state == Closed || e.Protocol != 132 || len(e.Quoted) < 8 {
 		a.Stats.ICMPIgnored++
@@ -27,6 +28,22 @@ func (a *Assoc) HandleICMP(now int64, e *wire.ICMPError) bool {
 	}
 	src, dst := e.QuotedPorts()
 	p := a.pathOf(e.Destination)
+	if a.state == CookieWait && e.ProtocolUnreachable() && src == a.localPort && dst == a.peerPort && p != nil {
+		// ICMP8 with ICMP6: about our INIT (tag 0, its Initiate Tag ours),
+		// the peer's host runs no SCTP: handled like an ABORT in
+		// COOKIE-WAIT (the Dial is refused at once instead of retrying
+		// INIT for minutes). In the other states, where ICMP8 says to take
+		// it as an ABORT too, it is ignored as Linux does: a peer killed
+		// and restarted on the same port (a RESTART, 5.2.2) would
+		// otherwise lose its association to one unlucky packet between.
+		if tag, ok := e.QuotedInitiateTag(); ok && e.QuotedVerificationTag() == 0 && tag == a.localTag {
+			a.Stats.ICMPAccepted++
+			a.close()
+			a.out.clear()
+			a.events.push(Event{Type: EventCantStrAssoc, State: Closed})
+			return true
+		}
+	}
 	if src != a.localPort || dst != a.peerPort || e.QuotedVerificationTag() != a.peerTag || a.peerTag == 0 || p == nil {
 		a.Stats.ICMPIgnored++
 		return false

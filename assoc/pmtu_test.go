@@ -2,6 +2,7 @@ package assoc
 
 import (
 	"encoding/binary"
+	"net/netip"
 	"testing"
 
 	"github.com/sctp-xdp/sctp-xdp/wire"
@@ -174,5 +175,70 @@ func TestEndpointICMPFromWire(t *testing.T) {
 	}
 	if !p.a.HandleICMP(0, &e) || a.PathMTU() != 1280 {
 		t.Fatalf("PMTU %d", a.PathMTU())
+	}
+}
+
+// RFC 9260 Appendix C ICMP8 (with ICMP6's INIT check): a "protocol
+// unreachable" (ICMPv4) or "unrecognized next header" (ICMPv6) quoting our
+// INIT, with our Initiate Tag, ends the association in COOKIE-WAIT like an
+// ABORT (CANT_STR_ASSOC); a wrong Initiate Tag, a port unreachable (ICMP3)
+// or an established association leave it alone.
+func TestICMPProtocolUnreachable(t *testing.T) {
+	for _, v6 := range []bool{false, true} {
+		p := newPair(t, 81)
+		peer, src := addrB, addrA
+		if v6 {
+			peer, src = netip.MustParseAddr("2001:2::b"), netip.MustParseAddr("2001:2::a")
+		}
+		a, err := p.a.Connect(0, []netip.Addr{peer}, portB)
+		if err != nil {
+			t.Fatal(err)
+		}
+		init := take(p.a)
+		if len(init) != 1 || describe(init[0]) != "INIT" {
+			t.Fatalf("sent %v", descAll(init))
+		}
+		unreach := func(quoted []byte, typ, code uint8) *wire.ICMPError {
+			e := &wire.ICMPError{Type: typ, Code: code, Source: src, Destination: peer, Protocol: 132,
+				Quoted: append([]byte(nil), quoted...)}
+			return e
+		}
+		proto := func(q []byte) *wire.ICMPError {
+			if v6 {
+				return unreach(q, wire.ICMPv6ParamProblem, 1)
+			}
+			return unreach(q, wire.ICMPv4DestUnreachable, 2)
+		}
+		wrongTag := append([]byte(nil), init[0][:28]...)
+		wrongTag[17] ^= 1
+		if p.a.HandleICMP(0, proto(wrongTag)) || a.State() != CookieWait {
+			t.Fatalf("v6 %v: another INIT's Initiate Tag ended the handshake", v6)
+		}
+		if !v6 && (p.a.HandleICMP(0, unreach(init[0][:28], wire.ICMPv4DestUnreachable, 3)) || a.State() != CookieWait) {
+			t.Fatal("a port unreachable ended the handshake (ICMP3: ignore)")
+		}
+		if p.a.HandleICMP(0, proto(init[0][:16])) || a.State() != CookieWait {
+			t.Fatalf("v6 %v: a quote without the Initiate Tag ended the handshake", v6)
+		}
+		if !p.a.HandleICMP(0, proto(init[0][:28])) || a.State() != Closed {
+			t.Fatalf("v6 %v: state %v after protocol unreachable", v6, a.State())
+		}
+		if ev := p.events(p.a); len(ev) != 1 || ev[0] != EventCantStrAssoc {
+			t.Fatalf("v6 %v: events %v, want CANT_STR_ASSOC", v6, ev)
+		}
+		if pkts := take(p.a); len(pkts) != 0 {
+			t.Fatalf("v6 %v: sent %v after the handshake ended", v6, descAll(pkts))
+		}
+	}
+	// Established: ignored (as Linux), the association lives on.
+	p, a, _ := establishedPair(t, 82)
+	q := make([]byte, 8)
+	binary.BigEndian.PutUint16(q[0:], a.localPort)
+	binary.BigEndian.PutUint16(q[2:], a.peerPort)
+	binary.BigEndian.PutUint32(q[4:], a.PeerTag())
+	p.a.HandleICMP(0, &wire.ICMPError{Type: wire.ICMPv4DestUnreachable, Code: 2, Source: addrA, Destination: addrB,
+		Protocol: 132, Quoted: q})
+	if a.State() != Established {
+		t.Fatalf("established association %v after a protocol unreachable", a.State())
 	}
 }

@@ -55,6 +55,27 @@ func (e *ICMPError) TooBig() bool {
 	return e.Type == ICMPv6PacketTooBig
 }
 
+// ProtocolUnreachable reports whether e says the destination host does not
+// run the quoted packet's protocol: ICMPv4 Destination Unreachable code 2
+// (RFC 792) or ICMPv6 Parameter Problem code 1, unrecognized Next Header
+// (RFC 4443 3.4); RFC 9260 Appendix C ICMP8.
+func (e *ICMPError) ProtocolUnreachable() bool {
+	if e.Source.Is4() {
+		return e.Type == ICMPv4DestUnreachable && e.Code == 2
+	}
+	return e.Type == ICMPv6ParamProblem && e.Code == 1
+}
+
+// QuotedInitiateTag is the Initiate Tag of a quoted INIT (the chunk right
+// after the common header, RFC 9260 Appendix C ICMP6); ok is false when
+// the quote is not an INIT or too short to hold the tag.
+func (e *ICMPError) QuotedInitiateTag() (tag uint32, ok bool) {
+	if len(e.Quoted) < SCTPHeaderLen+8 || ChunkType(e.Quoted[SCTPHeaderLen]) != ChunkInit {
+		return 0, false
+	}
+	return binary.BigEndian.Uint32(e.Quoted[SCTPHeaderLen+4:]), true
+}
+
 // QuotedPorts are the quoted upper-layer header's source and destination
 // ports (SCTP, UDP and TCP put them first).
 func (e *ICMPError) QuotedPorts() (src, dst uint16) {
