@@ -141,6 +141,10 @@ func (l *XSKLink) Wait(timeout time.Duration) error {
 	return err
 }
 
+// FlushTX sends what the TX ring still holds before the socket closes
+// (xdp.Socket.FlushTX); the poller calls it when it stops.
+func (l *XSKLink) FlushTX(timeout time.Duration) bool { return l.s.FlushTX(timeout) }
+
 // Wake implements Link.
 func (l *XSKLink) Wake() {
 	if fd := l.evfd.Load(); fd >= 0 {

@@ -205,6 +205,25 @@ func (p *Poller) Send(msg any) bool { return p.inbound.Push(inMsg{ctl: msg}) }
 // a core.
 const txStarvedWait = time.Millisecond
 
+// txFlusher is a Link that can push out what it still holds to send
+// (XSKLink): frames a kick left on the ring are sent by the next kick,
+// and after the last Poll there is none.
+type txFlusher interface {
+	FlushTX(timeout time.Duration) bool
+}
+
+// stopFlushTimeout bounds how long a stopping poller waits for its last
+// packets (an endpoint's final SHUTDOWN COMPLETE or ABORT) to leave.
+const stopFlushTimeout = 200 * time.Millisecond
+
+// flushOnStop sends what the link still holds; what it cannot is counted
+// as no_buffer drops.
+func (p *Poller) flushOnStop() {
+	if f, ok := p.link.(txFlusher); ok && !f.FlushTX(stopFlushTimeout) {
+		p.ctr.drops[DropNoBuffer].inc()
+	}
+}
+
 // run is the poller's goroutine.
 func (p *Poller) run(stop <-chan struct{}) error {
 	runtime.LockOSThread()
@@ -219,6 +238,7 @@ func (p *Poller) run(stop <-chan struct{}) error {
 	for {
 		select {
 		case <-stop:
+			p.flushOnStop()
 			return nil
 		default:
 		}

@@ -618,3 +618,41 @@ func TestPollerOutOfTXFramesDoesNotSleep(t *testing.T) {
 		t.Fatalf("the handler never ran out of frames: the test tests nothing; stats %+v", st)
 	}
 }
+
+// flushLink is a MemLink that records the poller's FlushTX call.
+type flushLink struct {
+	*MemLink
+	flushed atomic.Int32
+}
+
+func (l *flushLink) FlushTX(timeout time.Duration) bool {
+	l.flushed.Add(1)
+	return timeout > 0
+}
+
+// TestPollerFlushesOnStop: a stopping poller asks its link to send what its
+// TX ring still holds (XSKLink: frames a kick left there), once, before the
+// runtime closes the socket.
+func TestPollerFlushesOnStop(t *testing.T) {
+	a, _, err := NewMemLinkPair(8, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := &flushLink{MemLink: a}
+	g, err := NewGroup(GroupConfig{Pollers: []PollerConfig{{Link: l, Handler: &nopHandler{}, Resolver: staticResolver{}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if l.flushed.Load() != 0 {
+		t.Fatal("flushed while running")
+	}
+	if err := g.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if n := l.flushed.Load(); n != 1 {
+		t.Fatalf("FlushTX called %d times at the stop, want 1", n)
+	}
+}

@@ -71,16 +71,8 @@ func TestTransmitArrives(t *testing.T) {
 // waitCompleted reaps the completion ring until n frames came back.
 func waitCompleted(t testing.TB, s *xdp.Socket, _ int) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for s.FrameCounts().TX > 0 && time.Now().Before(deadline) {
-		if err := s.Kick(); err != nil {
-			t.Fatal(err)
-		}
-		if s.Complete() == 0 {
-			time.Sleep(time.Millisecond)
-		}
-	}
-	if c := s.FrameCounts(); c.TX > 0 {
+	if !s.FlushTX(5*time.Second) || s.FrameCounts().TX > 0 {
+		c := s.FrameCounts()
 		t.Fatalf("%d frames still in flight; counters %+v", c.TX, s.Counters())
 	}
 }

@@ -1,6 +1,10 @@
 package xdp
 
-import "golang.org/x/sys/unix"
+import (
+	"time"
+
+	"golang.org/x/sys/unix"
+)
 
 // Alloc takes a free frame for the caller to write a packet into; the
 // returned Desc covers the whole frame (shorten Len before Transmit).
@@ -131,4 +135,27 @@ func (s *Socket) Complete() int {
 	s.comp.release()
 	s.ctr.completed += uint64(n)
 	return int(n)
+}
+
+// FlushTX kicks and reaps until every transmitted frame has come back on
+// the completion ring (sent), or timeout passes; it reports whether all
+// came back. For a socket about to close: a kick can leave frames on the
+// ring (EBUSY, ENOBUFS, or a veth whose peer's ring is full stops the
+// queue), which a running poller's next kick would send, but nothing kicks
+// a closed socket: an association's last SHUTDOWN COMPLETE or ABORT would
+// never leave.
+func (s *Socket) FlushTX(timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for !s.closed && s.umem.counts[frameTX] > 0 {
+		if time.Now().After(deadline) {
+			return false
+		}
+		if err := s.Kick(); err != nil {
+			return false
+		}
+		if s.Complete() == 0 {
+			time.Sleep(50 * time.Microsecond)
+		}
+	}
+	return !s.closed
 }

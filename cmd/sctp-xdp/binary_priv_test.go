@@ -153,7 +153,13 @@ func TestBenchSIGTERM(t *testing.T) {
 		t.Errorf("serve received %d DATA chunks, bench reports %d messages accepted", got, r.Messages)
 	}
 	if open := series(body, "sctp_associations", `port="5001"`); open != 0 {
-		t.Errorf("%v associations still open on serve", open)
+		var states []string
+		for _, l := range strings.Split(body, "\n") {
+			if strings.HasPrefix(l, "sctp_associations{") && !strings.HasSuffix(l, " 0") {
+				states = append(states, l)
+			}
+		}
+		t.Errorf("%v associations still open on serve: %q", open, states)
 	}
 	for _, reason := range []string{"abort_received", "abort_sent", "timeout", "restart"} {
 		if f := series(body, "sctp_association_failures_total", `reason="`+reason+`"`); f != 0 {
