@@ -280,19 +280,29 @@ func (a *Assoc) Status() Status {
 // edits a copy, which must validate. Live associations keep the values
 // they had.
 func (e *Endpoint) UpdateConfig(fn func(*Config)) error {
-	c := *e.cfg
-	fn(&c)
-	if c.LocalPort != e.cfg.LocalPort || c.OwnerBits != e.cfg.OwnerBits || c.Owner != e.cfg.Owner {
-		return fmt.Errorf("%w: the local port and owner bits cannot change", ErrConfig)
-	}
-	if err := c.Validate(); err != nil {
+	c, err := editConfig(e.cfg, fn)
+	if err != nil {
 		return err
 	}
 	for _, as := range e.Assocs() {
 		as.ownConfig()
 	}
-	*e.cfg = c
+	*e.cfg = *c
 	return nil
+}
+
+// editConfig returns a copy of cur that fn edited, validated; the local
+// port and owner bits, which route packets, cannot change.
+func editConfig(cur *Config, fn func(*Config)) (*Config, error) {
+	c := *cur
+	fn(&c)
+	if c.LocalPort != cur.LocalPort || c.OwnerBits != cur.OwnerBits || c.Owner != cur.Owner {
+		return nil, fmt.Errorf("%w: the local port and owner bits cannot change", ErrConfig)
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return &c, nil
 }
 
 // UpdateConfig changes the Config of the associations r creates from now
@@ -300,15 +310,11 @@ func (e *Endpoint) UpdateConfig(fn func(*Config)) error {
 // installs the copy rather than writing over the Config that associations
 // it created (perhaps in flight to another goroutine) still point to.
 func (r *Responder) UpdateConfig(fn func(*Config)) error {
-	c := *r.cfg
-	fn(&c)
-	if c.LocalPort != r.cfg.LocalPort || c.OwnerBits != r.cfg.OwnerBits || c.Owner != r.cfg.Owner {
-		return fmt.Errorf("%w: the local port and owner bits cannot change", ErrConfig)
-	}
-	if err := c.Validate(); err != nil {
+	c, err := editConfig(r.cfg, fn)
+	if err != nil {
 		return err
 	}
-	r.cfg = &c
+	r.cfg = c
 	return nil
 }
 
