@@ -101,7 +101,7 @@ func TestConnDeadlines(t *testing.T) {
 func TestConnIOCopy(t *testing.T) {
 	srvLink, cliLink := pair(t)
 	var port uint16 = 5250
-	optFamilies(t, srvLink, func(t *testing.T, dst netip.Addr) {
+	families(t, srvLink, func(t *testing.T, dst netip.Addr) {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		port++

@@ -51,13 +51,6 @@ func optDialTo(t *testing.T, ctx context.Context, ep *sctpxdp.Endpoint, cliLink 
 	return &optConn{ep: ep, cli: cli, srv: srv, dst: dst}
 }
 
-// optFamilies runs f for the server's IPv4 and IPv6 address.
-func optFamilies(t *testing.T, srv *testbed.Link, f func(t *testing.T, dst netip.Addr)) {
-	for _, dst := range []netip.Addr{srv.IPv4, srv.IPv6} {
-		t.Run(dst.String(), func(t *testing.T) { f(t, dst) })
-	}
-}
-
 // optRecv reads one message on a (notifications skipped).
 func optRecv(t *testing.T, ctx context.Context, a *sctpxdp.Assoc) ([]byte, sctpxdp.RcvInfo) {
 	t.Helper()
@@ -100,7 +93,7 @@ func (c *optConn) ping(t *testing.T, ctx context.Context, msg []byte) {
 func TestOptionsLiveAssoc(t *testing.T) {
 	srvLink, cliLink := pair(t)
 	var port uint16 = 5201
-	optFamilies(t, srvLink, func(t *testing.T, dst netip.Addr) {
+	families(t, srvLink, func(t *testing.T, dst netip.Addr) {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
 		port++
@@ -319,7 +312,7 @@ func TestOptionsLiveAssoc(t *testing.T) {
 func TestOptionsOnTheWire(t *testing.T) {
 	srvLink, cliLink := pair(t)
 	var port uint16 = 5210
-	optFamilies(t, srvLink, func(t *testing.T, dst netip.Addr) {
+	families(t, srvLink, func(t *testing.T, dst netip.Addr) {
 		port++
 		optOnTheWire(t, srvLink, cliLink, dst, port)
 	})

@@ -92,13 +92,8 @@ func (r *ackRecorder) OnAck(now int64, acked, flightBefore int, cumAdvanced bool
 // dataTSNs lists the TSNs of the DATA chunks in pkts.
 func dataTSNs(t *testing.T, pkts [][]byte) []uint32 {
 	var tsns []uint32
-	for _, pkt := range pkts {
-		it := mustParse(t, pkt).Chunks()
-		for c, ok := it.Next(); ok; c, ok = it.Next() {
-			if c.Type() == wire.ChunkData {
-				tsns = append(tsns, beU32(c[4:]))
-			}
-		}
+	for _, c := range dataChunks(t, pkts) {
+		tsns = append(tsns, c.TSN())
 	}
 	return tsns
 }

@@ -308,16 +308,9 @@ func TestStreamRoundRobin(t *testing.T) {
 	a.Send(0, 1, 3, 0, []byte("small"))
 	p.run(10e9)
 	var order []uint32
-	for _, pkt := range p.captured {
-		s, _ := wire.ParseSCTP(pkt)
-		for it := s.Chunks(); ; {
-			c, ok := it.Next()
-			if !ok {
-				break
-			}
-			if c.Type() == wire.ChunkData && wire.DataChunk(c).B() {
-				order = append(order, wire.DataChunk(c).PPID())
-			}
+	for _, c := range dataChunks(t, p.captured) {
+		if c.B() {
+			order = append(order, c.PPID())
 		}
 	}
 	if fmt.Sprint(order) != "[1 3 2]" {

@@ -154,6 +154,20 @@ func take(e *Endpoint) [][]byte {
 	}
 }
 
+// dataChunks lists the DATA chunks in pkts, in order.
+func dataChunks(t testing.TB, pkts [][]byte) []wire.DataChunk {
+	var out []wire.DataChunk
+	for _, pkt := range pkts {
+		it := mustParse(t, pkt).Chunks()
+		for c, ok := it.Next(); ok; c, ok = it.Next() {
+			if c.Type() == wire.ChunkData {
+				out = append(out, wire.DataChunk(c))
+			}
+		}
+	}
+	return out
+}
+
 // build makes a packet with the given header and chunks.
 func build(sport, dport uint16, vtag uint32, chunks func(w *wire.Builder)) []byte {
 	var w wire.Builder

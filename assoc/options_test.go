@@ -107,23 +107,13 @@ func TestMaxSegCutsData(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.flush()
-	n := 0
-	for _, pkt := range p.captured {
-		s, _ := wire.ParseSCTP(pkt)
-		for it := s.Chunks(); ; {
-			c, ok := it.Next()
-			if !ok {
-				break
-			}
-			if c.Type() == wire.ChunkData {
-				n++
-				if l := int(c.Length()) - 16; l > 256 {
-					t.Errorf("DATA chunk with %d bytes of data, MAXSEG 256", l)
-				}
-			}
+	data := dataChunks(t, p.captured)
+	for _, c := range data {
+		if l := len(c.Payload()); l > 256 {
+			t.Errorf("DATA chunk with %d bytes of data, MAXSEG 256", l)
 		}
 	}
-	if n != 4 {
+	if n := len(data); n != 4 {
 		t.Errorf("%d DATA chunks for 1000 bytes at MAXSEG 256, want 4", n)
 	}
 	a.SetDisableFragments(true)

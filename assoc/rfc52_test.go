@@ -418,13 +418,8 @@ func TestCookieEchoCaseBEstablishedResetsSSN(t *testing.T) {
 	}
 	a.Send(0, 0, 0, 0, []byte("after"))
 	var ssns []uint16
-	for _, pkt := range take(p.a) {
-		it := mustParse(t, pkt).Chunks()
-		for c, ok := it.Next(); ok; c, ok = it.Next() {
-			if c.Type() == wire.ChunkData {
-				ssns = append(ssns, beU16(c[10:]))
-			}
-		}
+	for _, c := range dataChunks(t, take(p.a)) {
+		ssns = append(ssns, c.SSN())
 	}
 	if !slices.Equal(ssns, []uint16{0, 1}) {
 		t.Fatalf("SSNs after case B %v, want [0 1]", ssns)
