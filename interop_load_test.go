@@ -24,14 +24,14 @@ var tsctpReport = regexp.MustCompile(`(?m)^(\d+), (\d+), (\d+), (\d+), .*$`)
 // rawDrops sums the drop counters of the raw sockets open in n (usrsctp
 // receives native SCTP through raw sockets; /proc/net/raw's last column).
 func rawDrops(t *testing.T, n *testbed.Netns) uint64 {
+	socks, err := testbed.RawSockets(n)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var sum uint64
-	for _, f := range []string{"/proc/net/raw", "/proc/net/raw6"} {
-		lines := strings.Split(strings.TrimSpace(n.Run(t, "cat", f)), "\n")
-		for _, l := range lines[1:] {
-			fs := strings.Fields(l)
-			if d, err := strconv.ParseUint(fs[len(fs)-1], 10, 64); err == nil {
-				sum += d
-			}
+	for _, fs := range socks {
+		if d, err := strconv.ParseUint(fs[len(fs)-1], 10, 64); err == nil {
+			sum += d
 		}
 	}
 	return sum

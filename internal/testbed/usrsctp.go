@@ -33,23 +33,11 @@ func WaitUsrsctp(t testing.TB, n *Netns) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		var up bool
-		err := n.Do(func() error {
-			for _, f := range []string{"/proc/thread-self/net/raw", "/proc/thread-self/net/raw6"} {
-				b, err := os.ReadFile(f)
-				if err != nil {
-					return err
-				}
-				if rawSCTPSocket(string(b)) {
-					up = true
-				}
-			}
-			return nil
-		})
+		socks, err := RawSockets(n)
 		if err != nil {
-			t.Fatalf("testbed: raw sockets of %s: %v", n.Name(), err)
+			t.Fatalf("testbed: %v", err)
 		}
-		if up {
+		if rawSCTPSocket(socks) {
 			time.Sleep(200 * time.Millisecond)
 			return
 		}
@@ -60,11 +48,36 @@ func WaitUsrsctp(t testing.TB, n *Netns) {
 	}
 }
 
-// rawSCTPSocket reports whether a /proc/net/raw{,6} table lists a socket
-// bound to protocol 132 (the local address's port field is the protocol).
-func rawSCTPSocket(table string) bool {
-	for _, l := range strings.Split(table, "\n")[1:] {
-		if fs := strings.Fields(l); len(fs) > 1 && strings.HasSuffix(fs[1], ":0084") {
+// RawSockets returns the rows of n's /proc/net/raw and raw6 (header lines
+// left out), each split into its fields: the local address and port (for
+// a raw socket, the protocol) second, the drop count last.
+func RawSockets(n *Netns) ([][]string, error) {
+	var rows [][]string
+	err := n.Do(func() error {
+		for _, f := range []string{"/proc/thread-self/net/raw", "/proc/thread-self/net/raw6"} {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				return err
+			}
+			for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n")[1:] {
+				if fs := strings.Fields(l); len(fs) > 1 {
+					rows = append(rows, fs)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("raw sockets of %s: %w", n.Name(), err)
+	}
+	return rows, nil
+}
+
+// rawSCTPSocket reports whether rows (RawSockets) list a socket bound to
+// protocol 132 (the local address's port field is the protocol).
+func rawSCTPSocket(rows [][]string) bool {
+	for _, fs := range rows {
+		if strings.HasSuffix(fs[1], ":0084") {
 			return true
 		}
 	}

@@ -1,6 +1,9 @@
 package testbed
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // TestRawSCTPSocket: WaitUsrsctp's reading of /proc/net/raw and raw6 (the
 // local address's port field is the protocol; 0x84 is SCTP).
@@ -15,7 +18,13 @@ func TestRawSCTPSocket(t *testing.T) {
 		head6 + "  250: 00000000000000000000000000000000:0084 00000000000000000000000000000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 1563723 2 000000005ea40777 0\n": true,
 		"": false,
 	} {
-		if got := rawSCTPSocket(table); got != want {
+		var rows [][]string
+		for _, l := range strings.Split(table, "\n")[1:] {
+			if fs := strings.Fields(l); len(fs) > 1 {
+				rows = append(rows, fs)
+			}
+		}
+		if got := rawSCTPSocket(rows); got != want {
 			t.Errorf("rawSCTPSocket(%q) = %v, want %v", table, got, want)
 		}
 	}
