@@ -145,13 +145,7 @@ func (a *Assoc) kickPoller() {
 	if !a.kicked.CompareAndSwap(false, true) {
 		return
 	}
-	for !a.h.poller.Send(&a.kick) {
-		select {
-		case <-a.ep.ir.closed:
-			return
-		case <-time.After(100 * time.Microsecond):
-		}
-	}
+	pushUntil(func() bool { return a.h.poller.Send(&a.kick) }, a.ep.ir.closed, 100*time.Microsecond)
 }
 
 func (a *Assoc) setSendErr(err error) { a.sendErr.CompareAndSwap(nil, &err) }
@@ -179,12 +173,8 @@ func (a *Assoc) call() error {
 		return ErrClosed
 	default:
 	}
-	for !a.h.poller.Send(&a.req) {
-		select {
-		case <-a.ep.ir.closed:
-			return ErrClosed
-		case <-time.After(100 * time.Microsecond):
-		}
+	if !pushUntil(func() bool { return a.h.poller.Send(&a.req) }, a.ep.ir.closed, 100*time.Microsecond) {
+		return ErrClosed
 	}
 	select {
 	case <-a.done:

@@ -125,23 +125,11 @@ func (k *cookieKeeper) run(rotations *atomic.Uint64, notify func() bool) {
 // force (the keeper's notify); false once the keeper halts.
 func (ir *ifaceRuntime) notifyRekey() bool {
 	for _, h := range ir.handlers {
-		if !ir.keys.send(func() bool { return h.poller.Send(rekey) }) {
+		if !pushUntil(func() bool { return h.poller.Send(rekey) }, ir.keys.stop, time.Millisecond) {
 			return false
 		}
 	}
-	return ir.keys.send(func() bool { return ir.sp.Request(rekey) })
-}
-
-// send retries push while the ring is full; false once halted.
-func (k *cookieKeeper) send(push func() bool) bool {
-	for !push() {
-		select {
-		case <-k.stop:
-			return false
-		case <-time.After(time.Millisecond): // the ring's reader drains it
-		}
-	}
-	return true
+	return pushUntil(func() bool { return ir.sp.Request(rekey) }, ir.keys.stop, time.Millisecond)
 }
 
 // halt stops the goroutine and waits for it (before the pollers stop).

@@ -109,12 +109,8 @@ func openBacklog(cfg Config, backlog int) (*Endpoint, error) {
 // control sends a message to a poller and waits for its answer.
 // Once the runtime has closed nobody answers: ErrClosed.
 func (e *Endpoint) control(h *pollerHandler, msg any, done chan error) error {
-	for !h.poller.Send(msg) {
-		select {
-		case <-e.ir.closed:
-			return ErrClosed
-		case <-time.After(time.Millisecond): // the poller's ring is full: it drains it
-		}
+	if !pushUntil(func() bool { return h.poller.Send(msg) }, e.ir.closed, time.Millisecond) {
+		return ErrClosed
 	}
 	err, ok := awaitRuntime(e, done)
 	if !ok {

@@ -2,6 +2,7 @@ package sctpxdp
 
 import (
 	"net/netip"
+	"time"
 
 	"github.com/sctp-xdp/sctp-xdp/assoc"
 	"github.com/sctp-xdp/sctp-xdp/fastpath"
@@ -469,6 +470,20 @@ func (h *pollerHandler) publish(pe *portEngine, as *assoc.Assoc, owner int) {
 	for _, peer := range as.PeerAddrs(buf[:0]) {
 		h.ir.rt.Group().Shared().Set(fastpath.TupleKey{Peer: peer, LocalPort: pe.ep.port, PeerPort: as.PeerPort()}, owner)
 	}
+}
+
+// pushUntil calls push until it succeeds (true) or stop closes (false),
+// waiting every between tries: a full ring is drained by its reader (a
+// poller, the slow path), so the next try is likely to find room.
+func pushUntil(push func() bool, stop <-chan struct{}, every time.Duration) bool {
+	for !push() {
+		select {
+		case <-stop:
+			return false
+		case <-time.After(every):
+		}
+	}
+	return true
 }
 
 func signal(ch chan struct{}) {

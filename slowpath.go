@@ -318,14 +318,7 @@ func (h *pollerHandler) abortNewcomer(c *fastpath.Ctx, m *slowAdopt) {
 // slowRequest sends a request to the interface's slow path; false once the
 // runtime has closed (nobody would answer).
 func (e *Endpoint) slowRequest(req any) bool {
-	for !e.ir.sp.Request(req) {
-		select {
-		case <-e.ir.closed:
-			return false
-		case <-time.After(time.Millisecond): // the ring is full: the slow path drains it
-		}
-	}
-	return true
+	return pushUntil(func() bool { return e.ir.sp.Request(req) }, e.ir.closed, time.Millisecond)
 }
 
 // awaitRuntime waits for an answer on done, or the runtime's end.
